@@ -1,0 +1,61 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Earshot",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "earshot", targets: ["earshot"]),
+        .library(name: "EarshotNodes", targets: ["EarshotNodes"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: system-library shims (static inline accessors only, no logic)
+        /// HDF5 1.10 (Debian's libhdf5-dev, serial build) for artifacts.
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        /// zlib (Debian's zlib1g-dev) for the zlib-ratio MIA indicator's compressed length.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        /// SHA-256 from the system libcrypto (OpenSSL 3).
+        .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        // MARK: engine
+        /// YAML experiment file → typed spec with source marks, foreach expansion, overrides, validation.
+        .target(name: "EarshotSpec", dependencies: [.product(name: "Yams", package: "Yams")]),
+        /// Content-addressed artifacts (deterministic HDF5), action index, hashing, fingerprints, verify, gc.
+        .target(name: "EarshotStore", dependencies: ["CHDF5", "CLibCrypto"]),
+        /// DAG, waves, node keys (SHA-256 of canonical JSON), the printable plan and `why` explanations.
+        .target(name: "EarshotGraph", dependencies: ["EarshotSpec", "EarshotStore"]),
+        /// Executors (local structured concurrency), the node-kind protocol, progress, run records.
+        .target(name: "EarshotRun", dependencies: ["EarshotGraph", "EarshotStore", "EarshotSpec"]),
+        /// Per-token statistics, MIA indicators and the scoring-worker protocol messages.
+        .target(name: "EarshotScoring", dependencies: ["CZlib"]),
+        /// The registry of node kinds: inputs, outputs, params, version and implementation of each.
+        .target(name: "EarshotNodes", dependencies: ["EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec"]),
+        /// The `earshot` command: argument parsing, printing, exit codes.
+        .executableTarget(name: "earshot", dependencies: [
+            "EarshotNodes", "EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // MARK: tests
+        /// Tiny node kinds (const, scale, sum, …) for engine tests and the engine benchmark.
+        .target(name: "EarshotTestKinds", dependencies: ["EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec"],
+                path: "Tests/EarshotTestKinds"),
+        .testTarget(name: "EarshotSpecTests", dependencies: ["EarshotSpec"]),
+        .testTarget(name: "EarshotStoreTests", dependencies: ["EarshotStore"]),
+        .testTarget(name: "EarshotScoringTests", dependencies: ["EarshotScoring"], exclude: ["Fixtures"]),
+        .testTarget(name: "EarshotEngineTests", dependencies: [
+            "EarshotTestKinds", "EarshotNodes", "EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec", "earshot",
+        ]),
+
+        // MARK: benchmarks
+        /// `swift run -c release earshot-bench engine`: plan and no-op re-run times for generated 10k/100k-node experiments.
+        .executableTarget(name: "earshot-bench", dependencies: [
+            "EarshotTestKinds", "EarshotNodes", "EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec",
+        ], path: "Benchmarks/earshot-bench"),
+    ],
+    swiftLanguageModes: [.v6]
+)

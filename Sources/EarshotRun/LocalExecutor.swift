@@ -1,0 +1,276 @@
+import EarshotGraph
+import EarshotSpec
+import EarshotStore
+import Foundation
+
+/// Runs an experiment graph on this machine with structured concurrency.
+///
+/// A TaskGroup holds the running nodes; a node starts as soon as all its inputs exist, up to `jobs` at once.
+/// Cached nodes are resolved inline (no task), which keeps no-op re-runs fast. The first failure cancels
+/// the running nodes and starts no more, unless `keepGoing`, in which case only the failed node's
+/// downstream is skipped. Cancelling the calling task (Ctrl-C) cancels every node; outputs are published
+/// only after a node finishes, by atomic rename, so nothing partial is ever cached.
+public struct LocalExecutor: Sendable {
+    public struct Options: Sendable {
+        public var jobs: Int
+        public var keepGoing: Bool
+        /// Recorded as `earshot.producer` in every artifact.
+        public var producer: String
+
+        public init(jobs: Int = max(1, ProcessInfo.processInfo.activeProcessorCount), keepGoing: Bool = false,
+                    producer: String = "earshot") {
+            self.jobs = max(1, jobs)
+            self.keepGoing = keepGoing
+            self.producer = producer
+        }
+    }
+
+    public let graph: ExperimentGraph
+    public let registry: KindRegistry
+    public let store: ArtifactStore
+    public let options: Options
+    public let board: ProgressBoard?
+
+    public init(graph: ExperimentGraph, registry: KindRegistry, store: ArtifactStore, options: Options = Options(),
+                board: ProgressBoard? = nil) {
+        self.graph = graph
+        self.registry = registry
+        self.store = store
+        self.options = options
+        self.board = board
+    }
+
+    enum Outcome: Sendable {
+        case ran(ActionRecord)
+        case failed(key: Digest?, message: String)
+        case cancelled(key: Digest?)
+    }
+
+    /// Runs every node that is not cached and returns what happened to each. Writes a run record.
+    public func run() async -> RunSummary {
+        let started = Date()
+        let lookup = CacheLookup(store: store, experiment: graph.experiment)
+        let extras = RegistryKeyExtras(registry: registry, store: store)
+        let n = graph.nodes.count
+        var remaining = graph.dependencies.map(\.count)
+        var outputs: [String: [String: OutputObject]] = [:]
+        var reports = [NodeReport?](repeating: nil, count: n)
+        var ready = MinHeap((0..<n).filter { remaining[$0] == 0 })
+        var stopping = false
+
+        func release(_ i: Int) {
+            for d in graph.dependents[i] {
+                remaining[d] -= 1
+                if remaining[d] == 0 { ready.push(d) }
+            }
+        }
+        func skipDownstream(of i: Int, reason: String) {
+            for d in graph.downstream(of: i) where reports[d] == nil {
+                let node = graph.nodes[d]
+                reports[d] = NodeReport(id: node.id, kind: node.signature.name, status: .cancelled, reason: reason)
+                board?.finished(node: node.id, status: "skip", seconds: nil, detail: reason)
+            }
+        }
+
+        await withTaskGroup(of: (Int, Outcome, Double).self) { group in
+            var running = 0
+            while true {
+                while running < options.jobs, !stopping, let i = ready.pop() {
+                    if Task.isCancelled { stopping = true; break }
+                    guard reports[i] == nil else { continue }
+                    let node = graph.nodes[i]
+                    let prepared: (KeyInputs, Digest, CacheDecision)
+                    do {
+                        let keyInputs = lookup.keyInputs(for: node, seed: graph.seed, upstream: outputs,
+                                                         extras: try await extras.keyExtras(for: node, graph: graph))
+                        let key = try keyInputs.key()
+                        prepared = (keyInputs, key, lookup.decide(node: node, keyInputs: keyInputs, key: key))
+                    } catch {
+                        reports[i] = NodeReport(id: node.id, kind: node.signature.name, status: .failed, reason: "\(error)")
+                        board?.finished(node: node.id, status: "failed", seconds: nil, detail: "\(error)")
+                        if options.keepGoing { skipDownstream(of: i, reason: "upstream '\(node.id)' failed") } else { stopping = true; group.cancelAll() }
+                        continue
+                    }
+                    let (keyInputs, key, decision) = prepared
+                    switch decision {
+                    case .hit(let record):
+                        outputs[node.id] = record.outputs
+                        try? store.setLatestKey(key, experiment: graph.experiment, node: node.id)
+                        reports[i] = NodeReport(id: node.id, kind: node.signature.name, status: .cached, key: key.hex,
+                                                outputs: record.outputs.mapValues(\.object.hex))
+                        board?.finished(node: node.id, status: "cached", seconds: nil)
+                        release(i)
+                    case .miss(let reason):
+                        let inputs = inputArtifacts(for: node, outputs: outputs)
+                        reports[i] = NodeReport(id: node.id, kind: node.signature.name, status: .cancelled, key: key.hex, reason: reason)
+                        board?.started(node: node.id, kind: node.signature.name)
+                        running += 1
+                        group.addTask {
+                            let t0 = Date()
+                            let outcome = await execute(node: node, key: key, keyInputs: keyInputs, inputs: inputs)
+                            return (i, outcome, Date().timeIntervalSince(t0))
+                        }
+                    }
+                }
+                if running == 0 { break }
+                guard let (i, outcome, seconds) = await group.next() else { break }
+                running -= 1
+                let node = graph.nodes[i]
+                let reason = reports[i]?.reason
+                switch outcome {
+                case .ran(let record):
+                    outputs[node.id] = record.outputs
+                    reports[i] = NodeReport(id: node.id, kind: node.signature.name, status: .ran, key: record.key.hex,
+                                            outputs: record.outputs.mapValues(\.object.hex), seconds: seconds, reason: reason)
+                    board?.finished(node: node.id, status: "ran", seconds: seconds)
+                    release(i)
+                case .failed(let key, let message):
+                    reports[i] = NodeReport(id: node.id, kind: node.signature.name, status: .failed, key: key?.hex,
+                                            seconds: seconds, reason: message)
+                    board?.finished(node: node.id, status: "failed", seconds: seconds, detail: message)
+                    if options.keepGoing {
+                        skipDownstream(of: i, reason: "upstream '\(node.id)' failed")
+                    } else if !stopping {
+                        stopping = true
+                        group.cancelAll()
+                    }
+                case .cancelled(let key):
+                    reports[i] = NodeReport(id: node.id, kind: node.signature.name, status: .cancelled, key: key?.hex,
+                                            seconds: seconds, reason: Task.isCancelled ? "interrupted" : "cancelled after another node failed")
+                    board?.finished(node: node.id, status: "cancel", seconds: seconds)
+                }
+                if Task.isCancelled { stopping = true }
+            }
+        }
+        let final = graph.nodes.enumerated().map { i, node in
+            reports[i] ?? NodeReport(id: node.id, kind: node.signature.name, status: .cancelled,
+                                     reason: Task.isCancelled ? "interrupted" : "not started: the run stopped after a failure")
+        }
+        board?.close()
+        let summary = RunSummary(experiment: graph.experiment, nodes: final, seconds: Date().timeIntervalSince(started))
+        writeRunRecord(summary, started: started)
+        return summary
+    }
+
+    func inputArtifacts(for node: ValidatedNode, outputs: [String: [String: OutputObject]]) -> [String: [InputArtifact]] {
+        node.inputs.mapValues { refs in
+            refs.map { ref in
+                let out = outputs[ref.node]![ref.output]!
+                return InputArtifact(source: ref, output: out, url: store.objectURL(out.object, ext: out.ext))
+            }
+        }
+    }
+
+    /// Runs one node and publishes its outputs; never throws (failures become outcomes).
+    func execute(node: ValidatedNode, key: Digest, keyInputs: KeyInputs, inputs: [String: [InputArtifact]]) async -> Outcome {
+        guard let kind = registry[node.signature.name] else {
+            return .failed(key: key, message: "no implementation for kind '\(node.signature.name)'")
+        }
+        let work = store.root.appendingPathComponent("tmp/work-\(key.hex.prefix(16))-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let t0 = Date()
+        do {
+            try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+            let context = NodeContext(node: node, key: key, seed: graph.seed, experiment: graph.experiment,
+                                      specDirectory: graph.specDirectory, inputs: inputs, store: store,
+                                      workDirectory: work, progress: ProgressHandle(board: board, node: node.id))
+            let artifacts = try await kind.run(context)
+            try Task.checkCancellation()
+            let expected = Set(node.outputs)
+            if let missing = expected.subtracting(artifacts.keys).sorted().first {
+                return .failed(key: key, message: "kind '\(node.signature.name)' produced no output '\(missing)' (a bug in the kind)")
+            }
+            var published: [String: OutputObject] = [:]
+            for name in artifacts.keys.sorted() where expected.contains(name) {
+                var artifact = artifacts[name]!
+                let type = Self.outputType(node: node, name: name, artifact: artifact)
+                artifact.attributes[Artifact.Provenance.type] = .string(type)
+                let content = artifact.contentDigest()
+                artifact.attributes[Artifact.Provenance.node] = .string(node.id)
+                artifact.attributes[Artifact.Provenance.kind] = .string(node.signature.name)
+                artifact.attributes[Artifact.Provenance.kindVersion] = .int(Int64(node.signature.version))
+                artifact.attributes[Artifact.Provenance.key] = .string(key.hex)
+                artifact.attributes[Artifact.Provenance.producer] = .string(options.producer)
+                let object = try store.putObject(ext: "h5") { try ArtifactFile.write(artifact, to: $0) }
+                let size = (try? FileManager.default.attributesOfItem(atPath: store.objectURL(object).path)[.size] as? Int) ?? 0
+                published[name] = OutputObject(object: object, content: content, type: type, bytes: size ?? 0)
+            }
+            try Task.checkCancellation()
+            let record = ActionRecord(key: key, experiment: graph.experiment, node: node.id, kind: node.signature.name,
+                                      outputs: published, keyInputs: try keyInputs.canonical(),
+                                      inputSources: node.inputs.mapValues { $0.map(\.description) },
+                                      createdAt: Date(), seconds: Date().timeIntervalSince(t0), producer: options.producer)
+            try store.record(record)
+            try store.setLatestKey(key, experiment: graph.experiment, node: node.id)
+            return .ran(record)
+        } catch is CancellationError {
+            return .cancelled(key: key)
+        } catch {
+            if Task.isCancelled { return .cancelled(key: key) }
+            return .failed(key: key, message: "\(error)")
+        }
+    }
+
+    /// The artifact type: what the artifact says, else the signature's declared type, else "file".
+    static func outputType(node: ValidatedNode, name: String, artifact: Artifact) -> String {
+        if case .string(let t)? = artifact.attributes[Artifact.Provenance.type] { return t }
+        return node.signature.outputs.first { $0.name == name }?.type ?? "file"
+    }
+
+    func writeRunRecord(_ summary: RunSummary, started: Date) {
+        let stamp = ISO8601DateFormatter().string(from: started).replacingOccurrences(of: ":", with: "")
+        let name = "\(stamp)-\(ProcessInfo.processInfo.processIdentifier)-\(FileSystem.safeName(graph.experiment))"
+        let record = RunRecord(spec: graph.specFile, startedAt: started, producer: options.producer, jobs: options.jobs,
+                               summary: summary)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        if let data = try? encoder.encode(record) { try? store.writeRunRecord(data, name: name) }
+    }
+}
+
+/// What a run leaves under `runs/` in the store.
+public struct RunRecord: Codable, Sendable {
+    public var spec: String
+    public var startedAt: Date
+    public var producer: String
+    public var jobs: Int
+    public var summary: RunSummary
+}
+
+/// A binary min-heap of node positions: ready nodes start in topological (file) order.
+struct MinHeap {
+    private var items: [Int] = []
+
+    init(_ initial: [Int]) { for i in initial { push(i) } }
+
+    mutating func push(_ x: Int) {
+        items.append(x)
+        var c = items.count - 1
+        while c > 0 {
+            let p = (c - 1) / 2
+            if items[p] <= items[c] { break }
+            items.swapAt(p, c)
+            c = p
+        }
+    }
+
+    mutating func pop() -> Int? {
+        guard let top = items.first else { return nil }
+        let last = items.removeLast()
+        if !items.isEmpty {
+            items[0] = last
+            var p = 0
+            while true {
+                let l = 2 * p + 1, r = l + 1
+                var m = p
+                if l < items.count && items[l] < items[m] { m = l }
+                if r < items.count && items[r] < items[m] { m = r }
+                if m == p { break }
+                items.swapAt(p, m)
+                p = m
+            }
+        }
+        return top
+    }
+}

@@ -1,0 +1,116 @@
+import EarshotGraph
+import EarshotSpec
+import EarshotStore
+import Foundation
+
+/// A node kind: its signature and its implementation. Implementations are stateless values.
+public protocol NodeKind: Sendable {
+    var signature: KindSignature { get }
+
+    /// External files and identities (beyond params and inputs) that the result depends on.
+    /// The default is none.
+    func keyExtras(for node: ValidatedNode, context: KeyExtrasContext) async throws -> KeyExtras
+
+    /// Computes the node's outputs (output name → artifact). Throw `NodeError` for failures the user can fix.
+    /// Long work checks `Task.isCancelled` (or calls `try Task.checkCancellation()`) and reports progress.
+    func run(_ context: NodeContext) async throws -> [String: Artifact]
+}
+
+extension NodeKind {
+    public func keyExtras(for node: ValidatedNode, context: KeyExtrasContext) async throws -> KeyExtras { KeyExtras() }
+}
+
+/// What `keyExtras` may use: the store (for its fingerprint table) and the experiment's folder.
+public struct KeyExtrasContext: Sendable {
+    public let store: ArtifactStore
+    public let specDirectory: String
+}
+
+/// One upstream output bound to an input.
+public struct InputArtifact: Sendable {
+    public let source: OutputRef
+    public let output: OutputObject
+    /// The object file (read-only).
+    public let url: URL
+
+    /// Reads the artifact.
+    public func load() throws -> Artifact { try ArtifactFile.read(from: url) }
+}
+
+/// Everything a running node may use.
+public struct NodeContext: Sendable {
+    public let node: ValidatedNode
+    public let key: Digest
+    public let seed: Int
+    public let experiment: String
+    public let specDirectory: String
+    /// Input name → bound upstream outputs, in the order written.
+    public let inputs: [String: [InputArtifact]]
+    public let store: ArtifactStore
+    /// A fresh folder for the node's scratch files, removed after the node finishes.
+    public let workDirectory: URL
+    public let progress: ProgressHandle
+
+    public var params: [String: Value] { node.params }
+
+    /// The single artifact bound to a single input.
+    public func input(_ name: String) throws -> InputArtifact {
+        guard let list = inputs[name], let first = list.first else {
+            throw NodeError("node '\(node.id)' has no input '\(name)'")
+        }
+        return first
+    }
+
+    public func string(_ name: String) -> String? { node.params[name]?.stringValue }
+    public func int(_ name: String) -> Int? { node.params[name]?.intValue }
+    public func double(_ name: String) -> Double? { node.params[name]?.doubleValue }
+    public func bool(_ name: String) -> Bool? { node.params[name]?.boolValue }
+    public func strings(_ name: String) -> [String] { node.params[name]?.arrayValue?.compactMap(\.stringValue) ?? [] }
+}
+
+/// A node failure with a message for the user (lowercase, names the item, says the fix).
+public struct NodeError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// The node kinds an executor can run, by name.
+public struct KindRegistry: Sendable {
+    public private(set) var kinds: [String: any NodeKind] = [:]
+
+    public init(_ kinds: [any NodeKind]) {
+        for k in kinds { self.kinds[k.signature.name] = k }
+    }
+
+    public var signatures: [KindSignature] { kinds.values.map(\.signature).sorted { $0.name < $1.name } }
+
+    public subscript(name: String) -> (any NodeKind)? { kinds[name] }
+
+    /// Reads, expands and validates an experiment file and builds its graph.
+    public func load(path: String, overrides: [Override] = []) throws -> ExperimentGraph {
+        let spec = try SpecReader(overrides: overrides).read(path: path)
+        return try graph(spec)
+    }
+
+    public func graph(_ spec: ExperimentSpec) throws -> ExperimentGraph {
+        let nodes = try SpecValidator(kinds: signatures).validate(spec)
+        return try ExperimentGraph(spec: spec, nodes: nodes)
+    }
+}
+
+/// Key extras from the registered kinds.
+public struct RegistryKeyExtras: KeyExtrasProvider {
+    public let registry: KindRegistry
+    public let store: ArtifactStore
+
+    public init(registry: KindRegistry, store: ArtifactStore) {
+        self.registry = registry
+        self.store = store
+    }
+
+    public func keyExtras(for node: ValidatedNode, graph: ExperimentGraph) async throws -> KeyExtras {
+        guard let kind = registry[node.signature.name] else { return KeyExtras() }
+        return try await kind.keyExtras(for: node, context: KeyExtrasContext(store: store, specDirectory: graph.specDirectory))
+    }
+}

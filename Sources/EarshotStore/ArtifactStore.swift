@@ -1,0 +1,272 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A content-addressed store on the local file system.
+///
+/// Layout under `root`:
+/// - `objects/ab/abcd….h5` — artifacts named by the SHA-256 of their bytes (read-only files);
+/// - `actions/ab/abcd….json` — the action index: node key → output objects and the key's inputs;
+/// - `refs/EXPERIMENT/NODE` — the key a node had in its latest run (for `earshot why`);
+/// - `runs/` — one JSON record per run; `tmp/` — files being written; `quarantine/` — objects that failed verification.
+///
+/// Every write goes to `tmp/`, is fsynced, then renamed into place, so a crash leaves no partial object or record.
+/// Thread-safety: the struct is a value holding paths; concurrent use from tasks and processes relies on atomic renames.
+public struct ArtifactStore: Sendable {
+    public let root: URL
+    let verified: VerifiedStamps
+
+    /// Opens (creating if needed) the store at `root`.
+    public init(root: URL) throws {
+        self.root = root.standardizedFileURL
+        self.verified = VerifiedStamps()
+        for dir in ["objects", "actions", "refs", "runs", "tmp"] {
+            try FileSystem.makeDirectory(self.root.appendingPathComponent(dir))
+        }
+    }
+
+    // MARK: objects
+
+    /// Where the object with this digest lives.
+    public func objectURL(_ digest: Digest, ext: String = "h5") -> URL {
+        let hex = digest.hex
+        return root.appendingPathComponent("objects/\(hex.prefix(2))/\(hex).\(ext)")
+    }
+
+    /// A fresh path in the store's temp folder (same file system as the objects, so renames are atomic).
+    public func temporaryURL(ext: String) -> URL {
+        root.appendingPathComponent("tmp/\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).\(ext)")
+    }
+
+    /// Writes an object through `write` (which creates the file at the URL it is given), then publishes it
+    /// under its SHA-256: fsync, hash, make read-only, rename. Returns the digest.
+    @discardableResult
+    public func putObject(ext: String = "h5", write: (URL) throws -> Void) throws -> Digest {
+        let tmp = temporaryURL(ext: ext)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        try write(tmp)
+        try FileSystem.fsync(tmp)
+        let digest = try SHA256.hash(fileAt: tmp)
+        try publish(tmp, as: digest, ext: ext)
+        return digest
+    }
+
+    /// Copies a file into the store (it is hashed while copied) and returns its digest.
+    @discardableResult
+    public func putObject(copying source: URL, ext: String) throws -> Digest {
+        try putObject(ext: ext) { tmp in
+            do {
+                try FileManager.default.copyItem(at: source, to: tmp)
+            } catch {
+                throw StoreError.io(path: source.path, message: "cannot copy into the store: \((error as NSError).localizedDescription)")
+            }
+        }
+    }
+
+    func publish(_ tmp: URL, as digest: Digest, ext: String) throws {
+        let dest = objectURL(digest, ext: ext)
+        if case .ok = verifyObject(digest, ext: ext) { return }
+        try FileSystem.makeDirectory(dest.deletingLastPathComponent())
+        chmod(tmp.path, 0o444)
+        try FileSystem.rename(tmp, to: dest)
+        try FileSystem.fsyncDirectory(dest.deletingLastPathComponent())
+        verified.record(dest)
+    }
+
+    /// Checks that an object exists and that its bytes hash to its name ("verify before trust").
+    ///
+    /// A file whose inode, size, mtime and ctime are unchanged since it was last hashed by this process is
+    /// not hashed again (ctime cannot be set by a user, so any write to the file forces a re-hash).
+    public func verifyObject(_ digest: Digest, ext: String = "h5") -> ObjectState {
+        let url = objectURL(digest, ext: ext)
+        guard let stamp = FileStamp(url) else { return .missing }
+        if verified.contains(url, stamp) { return .ok }
+        guard let actual = try? SHA256.hash(fileAt: url) else { return .missing }
+        guard actual == digest else { return .corrupt(actual: actual) }
+        verified.insert(url, stamp)
+        return .ok
+    }
+
+    /// Moves a corrupt object aside so that it is recomputed, keeping it for inspection.
+    public func quarantine(_ digest: Digest, ext: String = "h5") throws {
+        let url = objectURL(digest, ext: ext)
+        let dir = root.appendingPathComponent("quarantine")
+        try FileSystem.makeDirectory(dir)
+        try FileSystem.rename(url, to: dir.appendingPathComponent("\(digest.hex).\(ext)"))
+        verified.remove(url)
+    }
+
+    /// Every object in the store (digest and extension), in no particular order.
+    public func allObjects() -> [(digest: Digest, ext: String, url: URL)] {
+        var out: [(Digest, String, URL)] = []
+        for url in FileSystem.files(under: root.appendingPathComponent("objects")) {
+            let name = url.lastPathComponent
+            guard let dot = name.firstIndex(of: "."), let d = Digest(hex: String(name[..<dot])) else { continue }
+            out.append((d, String(name[name.index(after: dot)...]), url))
+        }
+        return out
+    }
+
+    // MARK: action index
+
+    func actionURL(_ key: Digest) -> URL {
+        let hex = key.hex
+        return root.appendingPathComponent("actions/\(hex.prefix(2))/\(hex).json")
+    }
+
+    /// The recorded result of the action with this key, if any.
+    public func action(for key: Digest) throws -> ActionRecord? {
+        let url = actionURL(key)
+        guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
+        do {
+            return try JSONDecoder().decode(ActionRecord.self, from: data)
+        } catch {
+            throw StoreError.io(path: url.path, message: "corrupt action record (\(error)); `earshot cache gc` removes it")
+        }
+    }
+
+    /// Records an action atomically (readers see the old record or the new one, never a mix).
+    public func record(_ action: ActionRecord) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let url = actionURL(action.key)
+        try FileSystem.makeDirectory(url.deletingLastPathComponent())
+        try FileSystem.atomicWrite(try encoder.encode(action), to: url, temporary: temporaryURL(ext: "json"))
+    }
+
+    /// Removes an action record (its objects stay until `gc`).
+    public func removeAction(_ key: Digest) {
+        try? FileManager.default.removeItem(at: actionURL(key))
+    }
+
+    /// Every action record in the store.
+    public func allActions() -> [ActionRecord] {
+        FileSystem.files(under: root.appendingPathComponent("actions")).compactMap { url in
+            FileManager.default.contents(atPath: url.path).flatMap { try? JSONDecoder().decode(ActionRecord.self, from: $0) }
+        }
+    }
+
+    // MARK: refs (latest key per experiment node)
+
+    func refURL(experiment: String, node: String) -> URL {
+        root.appendingPathComponent("refs/\(FileSystem.safeName(experiment))/\(node)")
+    }
+
+    /// The key this node had the last time it completed in this experiment.
+    public func latestKey(experiment: String, node: String) -> Digest? {
+        guard let data = FileManager.default.contents(atPath: refURL(experiment: experiment, node: node).path) else { return nil }
+        return Digest(hex: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    public func setLatestKey(_ key: Digest, experiment: String, node: String) throws {
+        let url = refURL(experiment: experiment, node: node)
+        if latestKey(experiment: experiment, node: node) == key { return }
+        try FileSystem.makeDirectory(url.deletingLastPathComponent())
+        try FileSystem.atomicWrite(Data((key.hex + "\n").utf8), to: url, temporary: temporaryURL(ext: "ref"), sync: false)
+    }
+
+    // MARK: runs
+
+    /// Writes a run record under `runs/` and returns its path.
+    @discardableResult
+    public func writeRunRecord(_ data: Data, name: String) throws -> URL {
+        let url = root.appendingPathComponent("runs/\(name).json")
+        try FileSystem.atomicWrite(data, to: url, temporary: temporaryURL(ext: "json"))
+        return url
+    }
+}
+
+/// What `verifyObject` found.
+public enum ObjectState: Sendable, Equatable {
+    case ok
+    case missing
+    case corrupt(actual: Digest)
+}
+
+/// One output of an action: the object holding it and the digest of its content (what downstream keys use).
+public struct OutputObject: Codable, Sendable, Equatable {
+    /// SHA-256 of the object file (its name in `objects/`).
+    public var object: Digest
+    /// Digest of the payload without provenance attributes; equal payloads have equal content digests.
+    public var content: Digest
+    public var ext: String
+    /// Artifact type (see schemas/artifacts.md).
+    public var type: String
+    public var bytes: Int
+
+    public init(object: Digest, content: Digest, ext: String = "h5", type: String, bytes: Int) {
+        self.object = object
+        self.content = content
+        self.ext = ext
+        self.type = type
+        self.bytes = bytes
+    }
+}
+
+/// An entry of the action index.
+public struct ActionRecord: Codable, Sendable, Equatable {
+    public var key: Digest
+    public var experiment: String
+    public var node: String
+    public var kind: String
+    public var outputs: [String: OutputObject]
+    /// The canonical JSON whose SHA-256 is `key` (kept for `earshot why`).
+    public var keyInputs: String
+    /// Where each input came from (node.output), for explanations; not part of the key.
+    public var inputSources: [String: [String]]
+    public var createdAt: Date
+    public var seconds: Double
+    public var producer: String
+
+    public init(key: Digest, experiment: String, node: String, kind: String, outputs: [String: OutputObject],
+                keyInputs: String, inputSources: [String: [String]], createdAt: Date, seconds: Double, producer: String) {
+        self.key = key
+        self.experiment = experiment
+        self.node = node
+        self.kind = kind
+        self.outputs = outputs
+        self.keyInputs = keyInputs
+        self.inputSources = inputSources
+        self.createdAt = createdAt
+        self.seconds = seconds
+        self.producer = producer
+    }
+}
+
+/// (inode, size, mtime, ctime) of a file: if unchanged, its bytes are unchanged.
+struct FileStamp: Hashable, Sendable {
+    var inode: UInt64
+    var size: Int64
+    var mtime: Int64
+    var ctime: Int64
+
+    init?(_ url: URL) {
+        var st = stat()
+        guard stat(url.path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        inode = UInt64(st.st_ino)
+        size = Int64(st.st_size)
+        mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
+        ctime = Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec)
+    }
+}
+
+/// Objects this process has hashed, with the stamp they had then.
+/// Thread-safety: `@unchecked Sendable` because every access holds `lock`.
+final class VerifiedStamps: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stamps: [String: FileStamp] = [:]
+
+    func contains(_ url: URL, _ stamp: FileStamp) -> Bool {
+        lock.withLock { stamps[url.path] == stamp }
+    }
+    func insert(_ url: URL, _ stamp: FileStamp) {
+        lock.withLock { stamps[url.path] = stamp }
+    }
+    func record(_ url: URL) {
+        if let s = FileStamp(url) { insert(url, s) }
+    }
+    func remove(_ url: URL) {
+        _ = lock.withLock { stamps.removeValue(forKey: url.path) }
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import EarshotStore
+import Foundation
+
+struct CacheCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cache",
+        abstract: "Inspect and maintain the store.",
+        subcommands: [Verify.self, GC.self, List.self])
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Re-hash every object and check every action's outputs exist. Exit 1 if anything is wrong.",
+            discussion: "Corrupt objects are named; the next run recomputes them instead of trusting them. --repair moves them to quarantine/ now.")
+        @OptionGroup var storeOptions: StoreOptions
+        @Flag(help: "Quarantine corrupt objects and drop action records whose objects are gone.")
+        var repair = false
+
+        func run() throws {
+            let store = withDiagnostics { try storeOptions.open() }
+            let report = StoreMaintenance(store: store).verify(repair: repair)
+            for line in report.problems { print(line) }
+            print("verified \(report.objects) objects and \(report.actions) actions: \(report.problems.isEmpty ? "ok" : "\(report.problems.count) problem(s)")")
+            if !report.problems.isEmpty { throw ExitCode(1) }
+        }
+    }
+
+    struct GC: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "gc",
+            abstract: "Delete objects no action refers to, broken actions, stale temp files and quarantine.",
+            discussion: "--keep-latest also drops every action that is not the latest result of some experiment node.")
+        @OptionGroup var storeOptions: StoreOptions
+        @Flag(help: "Keep only the latest result of each experiment node.")
+        var keepLatest = false
+
+        func run() throws {
+            let store = withDiagnostics { try storeOptions.open() }
+            let r = StoreMaintenance(store: store).collectGarbage(keepLatestOnly: keepLatest)
+            print("removed \(r.objects) objects, \(r.actions) actions, \(r.temporary) temp files; freed \(ByteCountFormatter.string(fromByteCount: Int64(r.bytes), countStyle: .file))")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List cached node results, newest first.")
+        @OptionGroup var storeOptions: StoreOptions
+
+        func run() throws {
+            let store = withDiagnostics { try storeOptions.open() }
+            let actions = store.allActions().sorted { $0.createdAt > $1.createdAt }
+            let formatter = ISO8601DateFormatter()
+            for a in actions {
+                let bytes = a.outputs.values.reduce(0) { $0 + $1.bytes }
+                let outs = a.outputs.keys.sorted().joined(separator: ",")
+                print("\(formatter.string(from: a.createdAt))  \(a.key.hex.prefix(12))  \(a.experiment)/\(a.node)  \(a.kind)  [\(outs)]  \(ByteCountFormatter.string(fromByteCount: Int64(bytes), countStyle: .file))  \(String(format: "%.2fs", a.seconds))")
+            }
+            print("\(actions.count) results in \(store.root.path)")
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import EarshotNodes
+import EarshotRun
+import EarshotSpec
+import EarshotStore
+import Foundation
+
+@main
+struct Earshot: AsyncParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "earshot",
+        abstract: "Audit membership inference in audio language models with declarative, cached experiment graphs.",
+        discussion: """
+        An experiment is a YAML file of nodes (load a split, extract features, score a model, classify, \
+        correlate, report). Earshot hashes each node's inputs into a key, reuses every result it already \
+        has in the store, and runs the rest concurrently. Edit one param and only what depends on it re-runs.
+
+        Start with:   earshot run experiments/quickstart.yaml
+        See why:      earshot plan experiments/quickstart.yaml
+                      earshot why experiments/quickstart.yaml NODE
+        Node kinds:   earshot kinds
+        """,
+        version: version,
+        subcommands: [RunCommand.self, PlanCommand.self, WhyCommand.self, ValidateCommand.self, KindsCommand.self, CacheCommand.self]
+    )
+}
+
+/// Options shared by the commands that read an experiment file.
+struct ExperimentOptions: ParsableArguments {
+    @Argument(help: "The experiment file (YAML).")
+    var file: String
+
+    @Option(name: .customShort("p"), help: ArgumentHelp("Override a param: NODE.PARAM=VALUE or PARAM=VALUE (experiment-wide). Repeatable.", valueName: "KEY=VALUE"))
+    var overrides: [String] = []
+
+    func load(_ registry: KindRegistry) throws -> ExperimentGraph {
+        let parsed = try overrides.enumerated().map { try Override.parse($0.element, index: $0.offset + 1) }
+        return try registry.load(path: file, overrides: parsed)
+    }
+}
+
+struct StoreOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The store folder (default: $EARSHOT_STORE, else ./cache).", valueName: "DIR"))
+    var store: String?
+
+    func open() throws -> ArtifactStore {
+        let path = store ?? ProcessInfo.processInfo.environment["EARSHOT_STORE"] ?? "cache"
+        return try ArtifactStore(root: URL(fileURLWithPath: path))
+    }
+}
+
+import EarshotGraph
+
+/// Prints a spec or store error the way compilers do and exits with the given code.
+func fail(_ error: Error, code: Int32 = 2) -> Never {
+    FileHandle.standardError.write(Data("\(error)\n".utf8))
+    exit(code)
+}
+
+/// Runs `body`, turning spec errors into diagnostics with exit code 2.
+func withDiagnostics<T>(_ body: () throws -> T) -> T {
+    do { return try body() } catch { fail(error) }
+}
