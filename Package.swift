@@ -30,6 +30,9 @@ let package = Package(
         .target(name: "EarshotGraph", dependencies: ["EarshotSpec", "EarshotStore"]),
         /// Executors (local structured concurrency), the node-kind protocol, progress, run records.
         .target(name: "EarshotRun", dependencies: ["EarshotGraph", "EarshotStore", "EarshotSpec"]),
+        /// Phase 1/2 numerics: TF-IDF, logistic regression (dense + sparse, L-BFGS), stratified CV, ROC/AUC/TPR@FPR,
+        /// bootstrap, Pearson/Spearman. Foundation only.
+        .target(name: "EarshotLearn"),
         /// Per-token statistics, MIA indicators and the scoring-worker protocol messages.
         .target(name: "EarshotScoring", dependencies: ["CZlib"]),
         /// The registry of node kinds: inputs, outputs, params, version and implementation of each.
@@ -46,6 +49,7 @@ let package = Package(
                 path: "Tests/EarshotTestKinds"),
         .testTarget(name: "EarshotSpecTests", dependencies: ["EarshotSpec"]),
         .testTarget(name: "EarshotStoreTests", dependencies: ["EarshotStore"]),
+        .testTarget(name: "EarshotLearnTests", dependencies: ["EarshotLearn"], exclude: ["Fixtures"]),
         .testTarget(name: "EarshotScoringTests", dependencies: ["EarshotScoring"], exclude: ["Fixtures"]),
         .testTarget(name: "EarshotEngineTests", dependencies: [
             "EarshotTestKinds", "EarshotNodes", "EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec", "earshot",

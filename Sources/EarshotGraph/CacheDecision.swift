@@ -56,15 +56,15 @@ public struct CacheLookup: Sendable {
         guard let record else {
             return .miss(reason: explainMiss(node: node.id, keyInputs: keyInputs, key: key))
         }
-        for name in record.outputs.keys.sorted() {
-            let out = record.outputs[name]!
+        let named = record.outputs.keys.sorted().map { ("output '\($0)'", record.outputs[$0]!) }
+        for (name, out) in named + (record.attachments ?? []).map({ ("attachment", $0) }) {
             switch store.verifyObject(out.object, ext: out.ext) {
             case .ok: continue
             case .missing:
-                return .miss(reason: "output '\(name)' object \(out.object.hex.prefix(12)) is missing from the store")
+                return .miss(reason: "\(name) object \(out.object.hex.prefix(12)) is missing from the store")
             case .corrupt(let actual):
                 try? store.quarantine(out.object, ext: out.ext)
-                return .miss(reason: "output '\(name)' object \(out.object.hex.prefix(12)) failed verification (its bytes hash to \(actual.hex.prefix(12))); recomputing")
+                return .miss(reason: "\(name) object \(out.object.hex.prefix(12)) failed verification (its bytes hash to \(actual.hex.prefix(12))); recomputing")
             }
         }
         return .hit(record)

@@ -171,9 +171,11 @@ public struct LocalExecutor: Sendable {
         let t0 = Date()
         do {
             try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+            let attachments = AttachmentLog()
             let context = NodeContext(node: node, key: key, seed: graph.seed, experiment: graph.experiment,
                                       specDirectory: graph.specDirectory, inputs: inputs, store: store,
-                                      workDirectory: work, progress: ProgressHandle(board: board, node: node.id))
+                                      workDirectory: work, progress: ProgressHandle(board: board, node: node.id),
+                                      attachments: attachments)
             let artifacts = try await kind.run(context)
             try Task.checkCancellation()
             let expected = Set(node.outputs)
@@ -197,7 +199,8 @@ public struct LocalExecutor: Sendable {
             }
             try Task.checkCancellation()
             let record = ActionRecord(key: key, experiment: graph.experiment, node: node.id, kind: node.signature.name,
-                                      outputs: published, keyInputs: try keyInputs.canonical(),
+                                      outputs: published, attachments: attachments.all.isEmpty ? nil : attachments.all,
+                                      keyInputs: try keyInputs.canonical(),
                                       inputSources: node.inputs.mapValues { $0.map(\.description) },
                                       createdAt: Date(), seconds: Date().timeIntervalSince(t0), producer: options.producer)
             try store.record(record)

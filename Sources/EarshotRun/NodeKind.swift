@@ -50,6 +50,36 @@ public struct NodeContext: Sendable {
     /// A fresh folder for the node's scratch files, removed after the node finishes.
     public let workDirectory: URL
     public let progress: ProgressHandle
+    let attachments: AttachmentLog
+
+    init(node: ValidatedNode, key: Digest, seed: Int, experiment: String, specDirectory: String,
+         inputs: [String: [InputArtifact]], store: ArtifactStore, workDirectory: URL, progress: ProgressHandle,
+         attachments: AttachmentLog = AttachmentLog()) {
+        self.node = node
+        self.key = key
+        self.seed = seed
+        self.experiment = experiment
+        self.specDirectory = specDirectory
+        self.inputs = inputs
+        self.store = store
+        self.workDirectory = workDirectory
+        self.progress = progress
+        self.attachments = attachments
+    }
+
+    /// Moves a file the node made (an audio clip) into the store and returns its reference
+    /// `cas:<sha256>.<ext>`. The object is kept with the node's result: verified, garbage-collected and
+    /// transferred with it.
+    public func attach(fileAt url: URL, ext: String) throws -> String {
+        let digest = try store.putObject(ext: ext) { tmp in
+            do { try FileManager.default.moveItem(at: url, to: tmp) } catch {
+                throw NodeError("cannot move '\(url.path)' into the store: \(error.localizedDescription)")
+            }
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: store.objectURL(digest, ext: ext).path)[.size] as? Int) ?? 0
+        attachments.append(OutputObject(object: digest, content: digest, ext: ext, type: "blob", bytes: size ?? 0))
+        return "cas:\(digest.hex).\(ext)"
+    }
 
     public var params: [String: Value] { node.params }
 
@@ -66,6 +96,15 @@ public struct NodeContext: Sendable {
     public func double(_ name: String) -> Double? { node.params[name]?.doubleValue }
     public func bool(_ name: String) -> Bool? { node.params[name]?.boolValue }
     public func strings(_ name: String) -> [String] { node.params[name]?.arrayValue?.compactMap(\.stringValue) ?? [] }
+}
+
+/// Objects a node attached while running.
+/// Thread-safety: `@unchecked Sendable` because `items` is guarded by `lock`.
+final class AttachmentLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [Digest: OutputObject] = [:]
+    func append(_ o: OutputObject) { lock.withLock { items[o.object] = o } }
+    var all: [OutputObject] { lock.withLock { items.values.sorted { $0.object < $1.object } } }
 }
 
 /// A node failure with a message for the user (lowercase, names the item, says the fix).

@@ -211,6 +211,9 @@ public struct ActionRecord: Codable, Sendable, Equatable {
     public var node: String
     public var kind: String
     public var outputs: [String: OutputObject]
+    /// Further objects the outputs refer to (audio clips named `cas:<sha256>.<ext>` in a split); kept, verified
+    /// and transferred with the outputs.
+    public var attachments: [OutputObject]?
     /// The canonical JSON whose SHA-256 is `key` (kept for `earshot why`).
     public var keyInputs: String
     /// Where each input came from (node.output), for explanations; not part of the key.
@@ -220,18 +223,24 @@ public struct ActionRecord: Codable, Sendable, Equatable {
     public var producer: String
 
     public init(key: Digest, experiment: String, node: String, kind: String, outputs: [String: OutputObject],
-                keyInputs: String, inputSources: [String: [String]], createdAt: Date, seconds: Double, producer: String) {
+                attachments: [OutputObject]? = nil, keyInputs: String, inputSources: [String: [String]], createdAt: Date, seconds: Double, producer: String) {
         self.key = key
         self.experiment = experiment
         self.node = node
         self.kind = kind
         self.outputs = outputs
+        self.attachments = attachments
         self.keyInputs = keyInputs
         self.inputSources = inputSources
         self.createdAt = createdAt
         self.seconds = seconds
         self.producer = producer
     }
+}
+
+extension ActionRecord {
+    /// Outputs and attachments: every object this result needs.
+    public var allObjects: [OutputObject] { outputs.keys.sorted().map { outputs[$0]! } + (attachments ?? []) }
 }
 
 /// (inode, size, mtime, ctime) of a file: if unchanged, its bytes are unchanged.

@@ -33,7 +33,8 @@ public struct StoreMaintenance: Sendable {
         }
         for action in store.allActions() {
             report.actions += 1
-            for (name, out) in action.outputs.sorted(by: { $0.key < $1.key }) {
+            let named = action.outputs.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value) }
+            for (name, out) in named + (action.attachments ?? []).map({ ("attachment", $0) }) {
                 let exists = FileManager.default.fileExists(atPath: store.objectURL(out.object, ext: out.ext).path)
                 if !exists && !bad.contains(out.object) {
                     report.problems.append("action \(action.key.hex.prefix(12)) (\(action.experiment)/\(action.node)) output '\(name)': object \(out.object.hex) is missing")
@@ -67,13 +68,13 @@ public struct StoreMaintenance: Sendable {
         }
         var referenced = Set<Digest>()
         for action in store.allActions() {
-            let complete = action.outputs.values.allSatisfy { fm.fileExists(atPath: store.objectURL($0.object, ext: $0.ext).path) }
+            let complete = action.allObjects.allSatisfy { fm.fileExists(atPath: store.objectURL($0.object, ext: $0.ext).path) }
             if !complete || (keepLatestOnly && !latest.contains(action.key)) {
                 store.removeAction(action.key)
                 report.actions += 1
                 continue
             }
-            for out in action.outputs.values { referenced.insert(out.object) }
+            for out in action.allObjects { referenced.insert(out.object) }
         }
         for (digest, _, url) in store.allObjects() where !referenced.contains(digest) {
             report.bytes += (try? fm.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0 ?? 0
