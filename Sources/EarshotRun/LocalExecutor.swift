@@ -16,12 +16,14 @@ public struct LocalExecutor: Sendable {
         public var keepGoing: Bool
         /// Recorded as `earshot.producer` in every artifact.
         public var producer: String
+        public var settings: RunSettings
 
         public init(jobs: Int = max(1, ProcessInfo.processInfo.activeProcessorCount), keepGoing: Bool = false,
-                    producer: String = "earshot") {
+                    producer: String = "earshot", settings: RunSettings = RunSettings()) {
             self.jobs = max(1, jobs)
             self.keepGoing = keepGoing
             self.producer = producer
+            self.settings = settings
         }
     }
 
@@ -175,7 +177,7 @@ public struct LocalExecutor: Sendable {
             let context = NodeContext(node: node, key: key, seed: graph.seed, experiment: graph.experiment,
                                       specDirectory: graph.specDirectory, inputs: inputs, store: store,
                                       workDirectory: work, progress: ProgressHandle(board: board, node: node.id),
-                                      attachments: attachments)
+                                      settings: options.settings, attachments: attachments)
             let artifacts = try await kind.run(context)
             try Task.checkCancellation()
             let expected = Set(node.outputs)

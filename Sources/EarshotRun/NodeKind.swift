@@ -50,11 +50,20 @@ public struct NodeContext: Sendable {
     /// A fresh folder for the node's scratch files, removed after the node finishes.
     public let workDirectory: URL
     public let progress: ProgressHandle
+    /// Run-wide settings from the command line (worker processes per scoring node, …).
+    public let settings: RunSettings
     let attachments: AttachmentLog
+
+    public init(node: ValidatedNode, key: Digest, seed: Int, experiment: String, specDirectory: String,
+                inputs: [String: [InputArtifact]], store: ArtifactStore, workDirectory: URL, progress: ProgressHandle = .none,
+                settings: RunSettings = RunSettings()) {
+        self.init(node: node, key: key, seed: seed, experiment: experiment, specDirectory: specDirectory, inputs: inputs,
+                  store: store, workDirectory: workDirectory, progress: progress, settings: settings, attachments: AttachmentLog())
+    }
 
     init(node: ValidatedNode, key: Digest, seed: Int, experiment: String, specDirectory: String,
          inputs: [String: [InputArtifact]], store: ArtifactStore, workDirectory: URL, progress: ProgressHandle,
-         attachments: AttachmentLog = AttachmentLog()) {
+         settings: RunSettings, attachments: AttachmentLog) {
         self.node = node
         self.key = key
         self.seed = seed
@@ -64,6 +73,7 @@ public struct NodeContext: Sendable {
         self.store = store
         self.workDirectory = workDirectory
         self.progress = progress
+        self.settings = settings
         self.attachments = attachments
     }
 
@@ -96,6 +106,13 @@ public struct NodeContext: Sendable {
     public func double(_ name: String) -> Double? { node.params[name]?.doubleValue }
     public func bool(_ name: String) -> Bool? { node.params[name]?.boolValue }
     public func strings(_ name: String) -> [String] { node.params[name]?.arrayValue?.compactMap(\.stringValue) ?? [] }
+}
+
+/// Settings of a run that node kinds may consult; they never enter node keys (they change how, not what).
+public struct RunSettings: Sendable {
+    /// Worker processes a scoring node may start (`earshot run --workers N`).
+    public var workers: Int
+    public init(workers: Int = 1) { self.workers = max(1, workers) }
 }
 
 /// Objects a node attached while running.

@@ -29,6 +29,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Nodes to run at once (default: the number of cores).")
     var jobs: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
+    @Option(help: "Worker processes each scoring node may start (model workers; default 1).")
+    var workers: Int = 1
+
     @Flag(help: "After a node fails, keep running everything that does not depend on it.")
     var keepGoing = false
 
@@ -44,7 +47,8 @@ struct RunCommand: AsyncParsableCommand {
         let store = withDiagnostics { try storeOptions.open() }
         let board = ProgressBoard(total: graph.nodes.count, quiet: quiet)
         let executor = LocalExecutor(graph: graph, registry: registry, store: store,
-                                     options: .init(jobs: jobs, keepGoing: keepGoing, producer: "earshot \(Earshot.version)"),
+                                     options: .init(jobs: jobs, keepGoing: keepGoing, producer: "earshot \(Earshot.version)",
+                                                   settings: RunSettings(workers: workers)),
                                      board: board)
         let task = Task { await executor.run() }
         let interrupts = InterruptHandler { task.cancel() }
