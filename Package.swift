@@ -36,7 +36,8 @@ let package = Package(
         /// Per-token statistics, MIA indicators and the scoring-worker protocol messages.
         .target(name: "EarshotScoring", dependencies: ["CZlib"]),
         /// The registry of node kinds: inputs, outputs, params, version and implementation of each.
-        .target(name: "EarshotNodes", dependencies: ["EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec"]),
+        .target(name: "EarshotNodes", dependencies: ["EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec"],
+                exclude: ["Data", "Phase1", "Phase2"]),
         /// The `earshot` command: argument parsing, printing, exit codes.
         .executableTarget(name: "earshot", dependencies: [
             "EarshotNodes", "EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec",
@@ -59,6 +60,7 @@ let package = Package(
         /// `swift run -c release earshot-bench engine`: plan and no-op re-run times for generated 10k/100k-node experiments.
         .executableTarget(name: "earshot-bench", dependencies: [
             "EarshotTestKinds", "EarshotNodes", "EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec",
+            .product(name: "Yams", package: "Yams"),
         ], path: "Benchmarks/earshot-bench"),
     ],
     swiftLanguageModes: [.v6]

@@ -26,10 +26,13 @@ public enum CacheDecision: Sendable {
 public struct CacheLookup: Sendable {
     public let store: ArtifactStore
     public let experiment: String
+    /// Node id → key of its latest completed run in this experiment (read once).
+    public let latest: [String: Digest]
 
     public init(store: ArtifactStore, experiment: String) {
         self.store = store
         self.experiment = experiment
+        self.latest = store.latestKeys(experiment: experiment)
     }
 
     /// The key inputs of `node` given its upstream nodes' output content digests.
@@ -72,7 +75,7 @@ public struct CacheLookup: Sendable {
 
     /// Why there is no result for `key`: the differences from the key this node had in its latest run.
     public func explainMiss(node: String, keyInputs: KeyInputs, key: Digest) -> String {
-        guard let last = store.latestKey(experiment: experiment, node: node) else {
+        guard let last = latest[node] else {
             return "never run in experiment '\(experiment)'"
         }
         if last == key { return "its cached result was removed from the store" }

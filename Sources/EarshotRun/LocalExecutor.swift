@@ -59,6 +59,9 @@ public struct LocalExecutor: Sendable {
         var reports = [NodeReport?](repeating: nil, count: n)
         var ready = MinHeap((0..<n).filter { remaining[$0] == 0 })
         var stopping = false
+        // Latest keys per node (for `why`), flushed every 2 s and at the end rather than per node.
+        var latestChanges: [String: Digest] = [:]
+        var lastRefsFlush = Date()
 
         func release(_ i: Int) {
             for d in graph.dependents[i] {
@@ -97,7 +100,7 @@ public struct LocalExecutor: Sendable {
                     switch decision {
                     case .hit(let record):
                         outputs[node.id] = record.outputs
-                        try? store.setLatestKey(key, experiment: graph.experiment, node: node.id)
+                        if lookup.latest[node.id] != key { latestChanges[node.id] = key }
                         reports[i] = NodeReport(id: node.id, kind: node.signature.name, status: .cached, key: key.hex,
                                                 outputs: record.outputs.mapValues(\.object.hex))
                         board?.finished(node: node.id, status: "cached", seconds: nil)
@@ -122,6 +125,12 @@ public struct LocalExecutor: Sendable {
                 switch outcome {
                 case .ran(let record):
                     outputs[node.id] = record.outputs
+                    latestChanges[node.id] = record.key
+                    if Date().timeIntervalSince(lastRefsFlush) > 2 {
+                        try? store.updateLatestKeys(latestChanges, experiment: graph.experiment)
+                        latestChanges = [:]
+                        lastRefsFlush = Date()
+                    }
                     reports[i] = NodeReport(id: node.id, kind: node.signature.name, status: .ran, key: record.key.hex,
                                             outputs: record.outputs.mapValues(\.object.hex), seconds: seconds, reason: reason)
                     board?.finished(node: node.id, status: "ran", seconds: seconds)
@@ -148,6 +157,7 @@ public struct LocalExecutor: Sendable {
             reports[i] ?? NodeReport(id: node.id, kind: node.signature.name, status: .cancelled,
                                      reason: Task.isCancelled ? "interrupted" : "not started: the run stopped after a failure")
         }
+        try? store.updateLatestKeys(latestChanges, experiment: graph.experiment)
         board?.close()
         let summary = RunSummary(experiment: graph.experiment, nodes: final, seconds: Date().timeIntervalSince(started))
         writeRunRecord(summary, started: started)
@@ -206,7 +216,6 @@ public struct LocalExecutor: Sendable {
                                       inputSources: node.inputs.mapValues { $0.map(\.description) },
                                       createdAt: Date(), seconds: Date().timeIntervalSince(t0), producer: options.producer)
             try store.record(record)
-            try store.setLatestKey(key, experiment: graph.experiment, node: node.id)
             return .ran(record)
         } catch is CancellationError {
             return .cancelled(key: key)

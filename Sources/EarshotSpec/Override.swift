@@ -1,4 +1,3 @@
-import Yams
 
 /// A `-p KEY=VALUE` command-line override.
 ///
@@ -31,7 +30,7 @@ public struct Override: Sendable, Hashable {
         do {
             if raw.isEmpty {
                 value = .string("")
-            } else if let node = try Yams.compose(yaml: raw) {
+            } else if let node = try YAMLTree.parse(raw) {
                 var ctx = ReadContext(file: location.file, budget: 10 * raw.utf8.count + 1_000)
                 value = try ctx.value(node)
             } else {
@@ -39,7 +38,7 @@ public struct Override: Sendable, Hashable {
             }
         } catch let error as SpecError {
             throw error
-        } catch {
+        } catch is YAMLTree.ParseError {
             throw SpecError("-p '\(text)': cannot read the value '\(raw)' as YAML", at: location)
         }
         if parts.count == 1 {

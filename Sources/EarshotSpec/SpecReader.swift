@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// Reads an experiment file: YAML → `ExperimentSpec`, keeping every value's source position.
 ///
@@ -34,43 +33,43 @@ public struct SpecReader: Sendable {
     /// Parses YAML text; `file` names it in diagnostics, `directory` anchors relative paths.
     public func parse(_ text: String, file: String, directory: String) throws -> ExperimentSpec {
         var context = ReadContext(file: file, budget: 10 * text.utf8.count + 100_000)
-        let root: Node
+        let root: YAMLTree
         do {
-            guard let node = try Yams.compose(yaml: text) else {
+            guard let node = try YAMLTree.parse(text) else {
                 throw SpecError("experiment file is empty; it needs at least 'experiment:' and 'nodes:'",
                                 at: SourceLocation(file: file, line: 1, column: 1))
             }
             root = node
-        } catch let error as YamlError {
+        } catch let error as YAMLTree.ParseError {
             throw context.yamlError(error)
         }
-        guard case .mapping(let top) = root else {
+        guard case .mapping(let top, _) = root else {
             throw SpecError("the top level must be a mapping with 'experiment:' and 'nodes:'", at: context.loc(root))
         }
         try context.checkKeys(top, allowed: Self.topLevelKeys, what: "top-level key")
 
-        guard let nameNode = top["experiment"] else {
+        guard let nameNode = root["experiment"] else {
             throw SpecError("missing 'experiment:' (the experiment's name)", at: context.loc(root))
         }
-        guard let name = nameNode.scalar?.string, !name.isEmpty else {
+        guard let name = nameNode.scalarText, !name.isEmpty else {
             throw SpecError("'experiment' must be a non-empty string", at: context.loc(nameNode))
         }
         var seed = 0
-        if let seedNode = top["seed"] {
-            guard let scalar = seedNode.scalar, case .int(let s) = Self.typedSeed(scalar) else {
-                throw SpecError("'seed' must be an integer, got '\(seedNode.scalar?.string ?? "a collection")'", at: context.loc(seedNode))
+        if let seedNode = root["seed"] {
+            guard case .scalar(let text, let plain, _) = seedNode, case .int(let s) = YAMLTree.typed(text, plain: plain) else {
+                throw SpecError("'seed' must be an integer, got '\(seedNode.scalarText ?? "a collection")'", at: context.loc(seedNode))
             }
             seed = s
         }
         var description: String?
-        if let d = top["description"] {
-            guard let s = d.scalar?.string else { throw SpecError("'description' must be a string", at: context.loc(d)) }
+        if let d = root["description"] {
+            guard let s = d.scalarText else { throw SpecError("'description' must be a string", at: context.loc(d)) }
             description = s
         }
 
         var params: [String: ParamEntry] = [:]
-        if let p = top["params"] {
-            guard case .mapping(let map) = p else {
+        if let p = root["params"] {
+            guard case .mapping(let map, _) = p else {
                 throw SpecError("'params' must be a mapping of name: value", at: context.loc(p))
             }
             for (k, v) in map {
@@ -81,10 +80,10 @@ public struct SpecReader: Sendable {
             params[o.path[0]] = ParamEntry(o.applied(to: params[o.path[0]]?.value), at: o.location)
         }
 
-        guard let nodesNode = top["nodes"] else {
+        guard let nodesNode = root["nodes"] else {
             throw SpecError("missing 'nodes:' (the mapping of node id to node)", at: context.loc(root))
         }
-        guard case .mapping(let nodesMap) = nodesNode else {
+        guard case .mapping(let nodesMap, _) = nodesNode else {
             throw SpecError("'nodes' must be a mapping of node id to node", at: context.loc(nodesNode))
         }
         let interpolationBase = Interpolation(experiment: name, seed: seed, params: params.mapValues(\.value))
@@ -107,7 +106,16 @@ public struct SpecReader: Sendable {
         return spec
     }
 
-    static func typedSeed(_ s: Node.Scalar) -> Value { ReadContext.typed(s) }
+    /// The whole YAML document as a plain value (no expansion or validation), e.g. to check it against the JSON Schema.
+    public static func document(_ text: String, file: String = "<yaml>") throws -> Value {
+        var context = ReadContext(file: file, budget: 10 * text.utf8.count + 100_000)
+        do {
+            guard let node = try YAMLTree.parse(text) else { return .null }
+            return try context.value(node)
+        } catch let error as YAMLTree.ParseError {
+            throw context.yamlError(error)
+        }
+    }
 
     func applyNodeOverrides(_ spec: inout ExperimentSpec) throws {
         var index: [String: Int] = [:]
@@ -145,33 +153,23 @@ struct ReadContext {
     let file: String
     var budget: Int
 
-    func loc(_ node: Node) -> SourceLocation {
-        guard let mark = node.mark else { return SourceLocation(file: file, line: 0, column: 0) }
-        return SourceLocation(file: file, line: mark.line, column: mark.column)
+    func loc(_ node: YAMLTree) -> SourceLocation {
+        SourceLocation(file: file, line: node.mark.line, column: node.mark.column)
     }
 
-    func yamlError(_ error: YamlError) -> SpecError {
-        switch error {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
-            let ctx = context.map { " \($0.text)" } ?? ""
-            return SpecError("invalid YAML: \(problem)\(ctx)", at: SourceLocation(file: file, line: mark.line, column: mark.column))
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            return SpecError("duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in a mapping",
-                             at: SourceLocation(file: file, line: context.mark.line, column: context.mark.column))
-        default:
-            return SpecError("invalid YAML: \(error)", at: SourceLocation(file: file, line: 0, column: 0))
-        }
+    func yamlError(_ error: YAMLTree.ParseError) -> SpecError {
+        let prefix = error.message.hasPrefix("duplicate key") ? "" : "invalid YAML: "
+        return SpecError(prefix + error.message, at: SourceLocation(file: file, line: error.mark.line, column: error.mark.column))
     }
 
-    func key(_ node: Node) throws -> String {
-        guard case .scalar(let s) = node else {
+    func key(_ node: YAMLTree) throws -> String {
+        guard case .scalar(let s, _, _) = node else {
             throw SpecError("mapping keys must be plain strings", at: loc(node))
         }
-        return s.string
+        return s
     }
 
-    func checkKeys(_ map: Node.Mapping, allowed: [String], what: String) throws {
+    func checkKeys(_ map: [(key: YAMLTree, value: YAMLTree)], allowed: [String], what: String) throws {
         for (k, _) in map {
             let name = try key(k)
             if !allowed.contains(name) {
@@ -182,54 +180,36 @@ struct ReadContext {
     }
 
     /// Converts a YAML node to a `Value`, charging the alias-expansion budget for every node visited.
-    mutating func value(_ node: Node) throws -> Value {
+    mutating func value(_ node: YAMLTree) throws -> Value {
         budget -= 1
         if budget < 0 {
             throw SpecError("YAML aliases expand beyond a sane size (billion-laughs pattern?); write the values out or use fewer nested aliases",
                             at: loc(node))
         }
         switch node {
-        case .scalar(let s):
-            return Self.typed(s)
-        case .sequence(let seq):
+        case .scalar(let s, let plain, _):
+            return YAMLTree.typed(s, plain: plain)
+        case .sequence(let seq, _):
             var out: [Value] = []
             out.reserveCapacity(seq.count)
             for n in seq { out.append(try value(n)) }
             return .array(out)
-        case .mapping(let map):
+        case .mapping(let map, _):
             var out: [String: Value] = [:]
             for (k, v) in map { out[try key(k)] = try value(v) }
             return .object(out)
-        case .alias:
-            throw SpecError("unresolved YAML alias", at: loc(node))
-        }
-    }
-
-    /// YAML 1.1 core-schema typing of a scalar as Yams resolves it; quoted scalars stay strings.
-    static func typed(_ s: Node.Scalar) -> Value {
-        let node = Node.scalar(s)
-        // Quoted scalars are strings; plain ones are typed by the YAML 1.1 resolver.
-        guard s.style == .plain else { return .string(s.string) }
-        switch Resolver.default.resolveTag(of: node) {
-        case .null: return .null
-        case .bool: return node.bool.map(Value.bool) ?? .string(s.string)
-        case .int: return node.int.map(Value.int) ?? .string(s.string)
-        case .float:
-            if let d = node.float { return .double(d) }
-            return .string(s.string)
-        default: return .string(s.string)
         }
     }
 
     /// Expands one entry of `nodes:` into one node, or one per `foreach` item.
-    mutating func expand(template: String, idNode: Node, body: Node, base: Interpolation) throws -> [NodeSpec] {
-        guard case .mapping(let map) = body else {
+    mutating func expand(template: String, idNode: YAMLTree, body: YAMLTree, base: Interpolation) throws -> [NodeSpec] {
+        guard case .mapping(let map, _) = body else {
             throw SpecError("node '\(template)' must be a mapping with at least 'kind:'", at: loc(body))
         }
         try checkKeys(map, allowed: SpecReader.nodeKeys, what: "node key")
         var items: [[String: Value]] = [[:]]
         var isTemplate = false
-        if let foreach = map["foreach"] {
+        if let foreach = body["foreach"] {
             isTemplate = true
             items = try foreachItems(foreach)
             if items.count > 1 && !template.contains("${") {
@@ -243,26 +223,26 @@ struct ReadContext {
             env.item = item
             let id = try interpolate(template, env, at: loc(idNode)).asText
             try checkID(id, at: loc(idNode))
-            guard let kindNode = map["kind"] else {
+            guard let kindNode = body["kind"] else {
                 throw SpecError("node '\(id)' has no 'kind:'", at: loc(idNode))
             }
-            guard let kindText = kindNode.scalar?.string else {
+            guard let kindText = kindNode.scalarText else {
                 throw SpecError("'kind' of node '\(id)' must be a string", at: loc(kindNode))
             }
             let kind = try interpolate(kindText, env, at: loc(kindNode)).asText
             var node = NodeSpec(id: id, location: loc(idNode), kind: kind, kindLocation: loc(kindNode),
                                 template: isTemplate ? template : nil)
-            if let d = map["description"] { node.description = try interpolate(d.scalar?.string ?? "", env, at: loc(d)).asText }
-            if let p = map["params"] {
-                guard case .mapping(let pm) = p else {
+            if let d = body["description"] { node.description = try interpolate(d.scalarText ?? "", env, at: loc(d)).asText }
+            if let p = body["params"] {
+                guard case .mapping(let pm, _) = p else {
                     throw SpecError("'params' of node '\(id)' must be a mapping", at: loc(p))
                 }
                 for (k, v) in pm {
                     node.params[try key(k)] = ParamEntry(try interpolated(v, env), at: loc(v), nameAt: loc(k))
                 }
             }
-            if let i = map["inputs"] {
-                guard case .mapping(let im) = i else {
+            if let i = body["inputs"] {
+                guard case .mapping(let im, _) = i else {
                     throw SpecError("'inputs' of node '\(id)' must be a mapping of input name to node id", at: loc(i))
                 }
                 for (k, v) in im {
@@ -284,9 +264,9 @@ struct ReadContext {
         }
     }
 
-    mutating func foreachItems(_ node: Node) throws -> [[String: Value]] {
+    mutating func foreachItems(_ node: YAMLTree) throws -> [[String: Value]] {
         switch node {
-        case .mapping(let map):
+        case .mapping(let map, _):
             // Matrix: the cross product of the lists, first key varying slowest.
             var items: [[String: Value]] = [[:]]
             for (k, v) in map {
@@ -297,7 +277,7 @@ struct ReadContext {
                 items = items.flatMap { item in values.map { var next = item; next[name] = $0; return next } }
             }
             return items
-        case .sequence(let seq):
+        case .sequence(let seq, _):
             guard !seq.isEmpty else { throw SpecError("foreach must not be empty", at: loc(node)) }
             return try seq.map { entry in
                 guard case .object(let obj) = try value(entry) else {
@@ -310,16 +290,16 @@ struct ReadContext {
         }
     }
 
-    mutating func interpolated(_ node: Node, _ env: Interpolation) throws -> Value {
+    mutating func interpolated(_ node: YAMLTree, _ env: Interpolation) throws -> Value {
         switch node {
-        case .scalar(let s) where s.string.contains("${"):
-            let result = try interpolate(s.string, env, at: loc(node))
+        case .scalar(let s, _, _) where s.contains("${"):
+            let result = try interpolate(s, env, at: loc(node))
             if case .whole(let v) = result { return v }
             return .string(result.asText)
-        case .sequence(let seq):
+        case .sequence(let seq, _):
             budget -= 1
             return .array(try seq.map { try interpolated($0, env) })
-        case .mapping(let map):
+        case .mapping(let map, _):
             budget -= 1
             var out: [String: Value] = [:]
             for (k, v) in map { out[try key(k)] = try interpolated(v, env) }
@@ -329,15 +309,15 @@ struct ReadContext {
         }
     }
 
-    mutating func binding(_ node: Node, _ env: Interpolation) throws -> InputBinding {
+    mutating func binding(_ node: YAMLTree, _ env: Interpolation) throws -> InputBinding {
         switch node {
-        case .scalar(let s):
-            let text = try interpolate(s.string, env, at: loc(node)).asText
+        case .scalar(let s, _, _):
+            let text = try interpolate(s, env, at: loc(node)).asText
             return InputBinding(refs: [NodeRef.parse(text, at: loc(node))], isList: false, location: loc(node))
-        case .sequence(let seq):
+        case .sequence(let seq, _):
             var refs: [NodeRef] = []
             for entry in seq {
-                guard let s = entry.scalar?.string else {
+                guard let s = entry.scalarText else {
                     throw SpecError("input lists hold node ids (strings)", at: loc(entry))
                 }
                 refs.append(NodeRef.parse(try interpolate(s, env, at: loc(entry)).asText, at: loc(entry)))

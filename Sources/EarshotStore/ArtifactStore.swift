@@ -120,7 +120,7 @@ public struct ArtifactStore: Sendable {
         let url = actionURL(key)
         guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
         do {
-            return try JSONDecoder().decode(ActionRecord.self, from: data)
+            return try ActionRecord.decode(data)
         } catch {
             throw StoreError.io(path: url.path, message: "corrupt action record (\(error)); `earshot cache gc` removes it")
         }
@@ -143,27 +143,35 @@ public struct ArtifactStore: Sendable {
     /// Every action record in the store.
     public func allActions() -> [ActionRecord] {
         FileSystem.files(under: root.appendingPathComponent("actions")).compactMap { url in
-            FileManager.default.contents(atPath: url.path).flatMap { try? JSONDecoder().decode(ActionRecord.self, from: $0) }
+            FileManager.default.contents(atPath: url.path).flatMap { try? ActionRecord.decode($0) }
         }
     }
 
     // MARK: refs (latest key per experiment node)
 
-    func refURL(experiment: String, node: String) -> URL {
-        root.appendingPathComponent("refs/\(FileSystem.safeName(experiment))/\(node)")
+    func refsURL(experiment: String) -> URL {
+        root.appendingPathComponent("refs/\(FileSystem.safeName(experiment)).json")
     }
 
-    /// The key this node had the last time it completed in this experiment.
-    public func latestKey(experiment: String, node: String) -> Digest? {
-        guard let data = FileManager.default.contents(atPath: refURL(experiment: experiment, node: node).path) else { return nil }
-        return Digest(hex: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    /// Node id → the key it had the last time it completed in this experiment (for `earshot why`).
+    public func latestKeys(experiment: String) -> [String: Digest] {
+        guard let data = FileManager.default.contents(atPath: refsURL(experiment: experiment).path),
+              let map = try? JSONDecoder().decode([String: String].self, from: data) else { return [:] }
+        return map.compactMapValues(Digest.init(hex:))
     }
 
-    public func setLatestKey(_ key: Digest, experiment: String, node: String) throws {
-        let url = refURL(experiment: experiment, node: node)
-        if latestKey(experiment: experiment, node: node) == key { return }
+    /// Merges `keys` into the experiment's latest keys (read, merge, atomic replace; a concurrent writer
+    /// may win a race, which only affects explanations, never results).
+    public func updateLatestKeys(_ keys: [String: Digest], experiment: String) throws {
+        guard !keys.isEmpty else { return }
+        var map = latestKeys(experiment: experiment)
+        if keys.allSatisfy({ map[$0.key] == $0.value }) { return }
+        map.merge(keys) { _, new in new }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        let url = refsURL(experiment: experiment)
         try FileSystem.makeDirectory(url.deletingLastPathComponent())
-        try FileSystem.atomicWrite(Data((key.hex + "\n").utf8), to: url, temporary: temporaryURL(ext: "ref"), sync: false)
+        try FileSystem.atomicWrite(try encoder.encode(map.mapValues(\.hex)), to: url, temporary: temporaryURL(ext: "json"), sync: false)
     }
 
     // MARK: runs
@@ -239,6 +247,37 @@ public struct ActionRecord: Codable, Sendable, Equatable {
 }
 
 extension ActionRecord {
+    /// Decodes a record written by `ArtifactStore.record`. Hand-written over `JSONSerialization` because it runs
+    /// once per cached node on every re-run and `JSONDecoder` is several times slower on Linux.
+    public static func decode(_ data: Data) throws -> ActionRecord {
+        guard let o = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw StoreError.artifact("action record is not a JSON object")
+        }
+        func str(_ k: String, _ d: [String: Any] = o) throws -> String {
+            guard let v = d[k] as? String else { throw StoreError.artifact("action record lacks '\(k)'") }
+            return v
+        }
+        func digest(_ k: String, _ d: [String: Any] = o) throws -> Digest {
+            guard let v = Digest(hex: try str(k, d)) else { throw StoreError.artifact("action record has a malformed '\(k)'") }
+            return v
+        }
+        func number(_ k: String, _ d: [String: Any]) -> Double { (d[k] as? NSNumber)?.doubleValue ?? 0 }
+        func object(_ d: Any?) throws -> OutputObject {
+            guard let d = d as? [String: Any] else { throw StoreError.artifact("action record has a malformed output") }
+            return OutputObject(object: try digest("object", d), content: try digest("content", d), ext: try str("ext", d),
+                                type: try str("type", d), bytes: Int(number("bytes", d)))
+        }
+        var outputs: [String: OutputObject] = [:]
+        for (k, v) in o["outputs"] as? [String: Any] ?? [:] { outputs[k] = try object(v) }
+        let attachments = try (o["attachments"] as? [Any])?.map { try object($0) }
+        let sources = (o["inputSources"] as? [String: [String]]) ?? [:]
+        // JSONEncoder's default date strategy: seconds since 2001-01-01.
+        let created = Date(timeIntervalSinceReferenceDate: number("createdAt", o))
+        return ActionRecord(key: try digest("key"), experiment: try str("experiment"), node: try str("node"), kind: try str("kind"),
+                            outputs: outputs, attachments: attachments, keyInputs: try str("keyInputs"), inputSources: sources,
+                            createdAt: created, seconds: number("seconds", o), producer: (o["producer"] as? String) ?? "")
+    }
+
     /// Outputs and attachments: every object this result needs.
     public var allObjects: [OutputObject] { outputs.keys.sorted().map { outputs[$0]! } + (attachments ?? []) }
 }

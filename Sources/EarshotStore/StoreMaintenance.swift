@@ -60,9 +60,8 @@ public struct StoreMaintenance: Sendable {
         var latest = Set<Digest>()
         if keepLatestOnly {
             for url in FileSystem.files(under: store.root.appendingPathComponent("refs")) {
-                if let data = fm.contents(atPath: url.path),
-                   let d = Digest(hex: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) {
-                    latest.insert(d)
+                if let data = fm.contents(atPath: url.path), let map = try? JSONDecoder().decode([String: String].self, from: data) {
+                    latest.formUnion(map.values.compactMap(Digest.init(hex:)))
                 }
             }
         }

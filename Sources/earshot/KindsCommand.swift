@@ -83,3 +83,14 @@ struct KindDescription: Encodable {
         params = s.params.map { Param(name: $0.name, type: $0.type.description, summary: $0.summary, default: $0.defaultValue, required: $0.defaultValue == nil) }
     }
 }
+
+struct SchemaCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "schema",
+        abstract: "Print the JSON Schema of experiment files (what schemas/experiment.schema.json holds).",
+        discussion: "Regenerate the committed copy after adding or changing a node kind:\n  earshot schema > schemas/experiment.schema.json")
+
+    func run() throws {
+        print(ExperimentSchema.pretty(ExperimentSchema.generate(kinds: Registry.standard().signatures)))
+    }
+}
