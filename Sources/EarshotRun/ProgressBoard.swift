@@ -45,6 +45,7 @@ public final class ProgressBoard: @unchecked Sendable {
     private var total = 0
     private var drawnLines = 0
     private var lastDraw = Date.distantPast
+    private var timer: DispatchSourceTimer?
 
     /// `live` draws a live display (use when stderr is a terminal); `quiet` prints nothing.
     public init(total: Int, live: Bool = isatty(STDERR_FILENO) == 1, quiet: Bool = false, output: FileHandle = .standardError) {
@@ -52,6 +53,17 @@ public final class ProgressBoard: @unchecked Sendable {
         self.live = live && !quiet
         self.quiet = quiet
         self.output = output
+        if self.live {
+            // Redraw a few times a second so elapsed times move while nodes run.
+            let t = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "earshot.progress"))
+            t.schedule(deadline: .now() + 0.25, repeating: 0.25)
+            t.setEventHandler { [weak self] in
+                guard let self else { return }
+                self.lock.withLock { if !self.order.isEmpty { self.drawLocked(force: true) } }
+            }
+            t.resume()
+            timer = t
+        }
     }
 
     public func started(node: String, kind: String) {
@@ -91,8 +103,12 @@ public final class ProgressBoard: @unchecked Sendable {
 
     /// Removes the live lines (call before printing the final summary).
     public func close() {
+        timer?.cancel()
+        timer = nil
         lock.withLock { if live { clearLocked() } }
     }
+
+    deinit { timer?.cancel() }
 
     private func pad(_ n: Int) -> String {
         let width = String(total).count
