@@ -43,6 +43,26 @@ func earshot(_ args: [String], in dir: URL, killAfter: Double? = nil) throws -> 
     return CLIResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
 }
 
+/// Starts earshot, sends `signal` once `marker` exists (or after 30 s), and waits for it to exit.
+func earshotInterrupted(_ args: [String], in dir: URL, when marker: URL, signal: Int32 = SIGINT) throws -> CLIResult {
+    let p = Process()
+    p.executableURL = earshotBinary
+    p.arguments = args
+    p.currentDirectoryURL = dir
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    p.standardInput = FileHandle.nullDevice
+    try p.run()
+    let deadline = Date().addingTimeInterval(30)
+    while !FileManager.default.fileExists(atPath: marker.path) && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+    kill(p.processIdentifier, signal)
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return CLIResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+}
+
 /// A store's published artifacts: object name → bytes digest, for comparing runs.
 func objectNames(_ store: URL) -> Set<String> {
     Set(FileSystem.files(under: store.appendingPathComponent("objects")).map(\.lastPathComponent))
@@ -168,6 +188,33 @@ func objectNames(_ store: URL) -> Set<String> {
         try (try String(contentsOf: script, encoding: .utf8) + "\n# edited\n").write(to: script, atomically: true, encoding: .utf8)
         let why = try earshot(["why", "exp.yaml", "a", "--store", "s"], in: dir)
         #expect(why.stdout.contains("file 'file.0' content changed"), "\(why.stdout)")
+    }
+
+    @Test func ctrlCCancelsCleanlyAndTheNextRunResumes() throws {
+        try write("""
+        import sys, time, pathlib
+        pathlib.Path(sys.argv[2]).touch()
+        time.sleep(float(sys.argv[1]))
+        pathlib.Path(sys.argv[3], "out.txt").write_text(sys.argv[1])
+        """, "sleeper.py")
+        let marker = dir.appendingPathComponent("long-started")
+        try write("""
+        experiment: interrupt
+        nodes:
+          quick: {kind: command, params: {run: [python3, sleeper.py, "0", "quick-started", "{out}"], outputs: [out.txt]}}
+          long: {kind: command, inputs: {after: quick}, params: {run: [python3, sleeper.py, "30", "long-started", "{out}"], outputs: [out.txt]}}
+        """, "interrupt.yaml")
+        let start = Date()
+        let r = try earshotInterrupted(["run", "interrupt.yaml", "--store", "s", "--json"], in: dir, when: marker)
+        #expect(r.status == 130, "\(r.stderr)")
+        #expect(Date().timeIntervalSince(start) < 20, "the 30 s child was terminated, not waited for")
+        #expect(r.stderr.contains("interrupted: cancelling running nodes"))
+        #expect(r.stdout.contains("\"status\":\"cancelled\""))
+        #expect(try earshot(["cache", "verify", "--store", "s"], in: dir).status == 0)
+        let actions = FileSystem.files(under: dir.appendingPathComponent("s/actions"))
+        #expect(actions.count == 1, "only 'quick' finished and was recorded")
+        let plan = try earshot(["plan", "interrupt.yaml", "--store", "s"], in: dir)
+        #expect(plan.stdout.contains("1 to run, 0 waiting on them, 1 cached"), "\(plan.stdout)")
     }
 
     @Test func invalidSpecsGetCompilerStyleDiagnostics() throws {
