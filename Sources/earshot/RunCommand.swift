@@ -26,10 +26,10 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var experiment: ExperimentOptions
     @OptionGroup var storeOptions: StoreOptions
 
-    @Option(help: "Nodes to run at once (default: the number of cores).")
+    @Option(help: "Nodes to run at once (defaults to the number of cores).")
     var jobs: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
-    @Option(help: "Worker processes each scoring node may start (model workers; default 1).")
+    @Option(help: "Worker processes each scoring node may start.")
     var workers: Int = 1
 
     @Flag(help: "After a node fails, keep running everything that does not depend on it.")
