@@ -1,0 +1,45 @@
+import EarshotData
+import EarshotRun
+import EarshotSpec
+import EarshotStore
+
+/// `features.text`: the transcripts as a `text` features table, vectorised by `classify` fold by fold.
+///
+/// Nothing is fitted here: a TF-IDF fitted on all items would let test-fold documents shape the vocabulary
+/// and idf. The artifact holds each item's transcript verbatim and the vectoriser settings; `classify`
+/// (and `cross_dataset`) fit scikit-learn's `TfidfVectorizer(ngram_range=(ngram_min, ngram_max),
+/// min_df=min_df, max_features=max_features or None)` on each training fold — lowercase, `(?u)\b\w\w+\b`
+/// tokens, smooth idf ln((1+n)/(1+df))+1, raw counts, L2 rows — and build sparse (CSR) fold matrices.
+public struct TextFeaturesKind: NodeKind {
+    public static let name = "features.text"
+
+    public init() {}
+
+    public var signature: KindSignature {
+        KindSignature(
+            name: Self.name, version: 1,
+            summary: "transcripts for tf-idf (word n-grams, scikit-learn defaults), fitted per training fold by classify",
+            inputs: [InputSignature("split", "the items", types: [Split.artifactType])],
+            outputs: [OutputSignature("features", type: FeatureTable.artifactType, "text layout: ids, transcripts and tf-idf settings")],
+            params: [
+                ParamSignature("ngram_min", .int(min: 1), default: .int(1), "smallest word n-gram"),
+                ParamSignature("ngram_max", .int(min: 1), default: .int(2), "largest word n-gram"),
+                ParamSignature("min_df", .int(min: 1), default: .int(1), "keep terms in at least this many training documents"),
+                ParamSignature("max_features", .int(min: 0), default: .int(0), "keep the most frequent terms only (0: all)"),
+            ])
+    }
+
+    public func run(_ context: NodeContext) async throws -> [String: Artifact] {
+        let split = try Phase1Inputs.split(context, input: "split")
+        let settings = FeatureTable.TextSettings(
+            ngramMin: context.int("ngram_min") ?? 1, ngramMax: context.int("ngram_max") ?? 2,
+            minDocumentFrequency: context.int("min_df") ?? 1,
+            maxFeatures: (context.int("max_features") ?? 0) > 0 ? context.int("max_features") : nil)
+        guard settings.ngramMin <= settings.ngramMax else {
+            throw NodeError("node '\(context.node.id)': ngram_min \(settings.ngramMin) exceeds ngram_max \(settings.ngramMax); use e.g. ngram_min: 1, ngram_max: 2")
+        }
+        let table = FeatureTable(name: "text", ids: split.items.map(\.id),
+                                 content: .text(documents: split.items.map(\.text), settings: settings))
+        return ["features": try table.artifact(labels: split.items.map(\.label))]
+    }
+}
