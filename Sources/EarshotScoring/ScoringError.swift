@@ -23,6 +23,15 @@ public enum ScoringError: Error, Sendable, Equatable, CustomStringConvertible {
     case unsupportedProtocol(Int)
     /// A request that violates the protocol's rules before it is even sent.
     case invalidRequest(id: String, reason: String)
+    /// A worker process that could not be started, died, broke the protocol or exhausted its restarts;
+    /// `stderrTail` is the end of what it wrote to stderr.
+    case workerFailed(program: String, reason: String, stderrTail: String)
+    /// A worker that did not answer one item within the per-item timeout (it is killed and restarted).
+    case itemTimedOut(id: String, seconds: Double)
+    /// Precomputed statistics that cannot be imported.
+    case importFailed(path: String, reason: String)
+    /// A reference-target setting or input that cannot be used.
+    case invalidReferenceTarget(reason: String)
 
     public var description: String {
         switch self {
@@ -47,6 +56,14 @@ public enum ScoringError: Error, Sendable, Equatable, CustomStringConvertible {
             return "worker speaks protocol \(version) but this engine speaks protocol 1; update the worker"
         case .invalidRequest(let id, let reason):
             return "request '\(id)' is invalid: \(reason)"
+        case .workerFailed(let program, let reason, let stderrTail):
+            return "worker '\(program)' \(reason)" + (stderrTail.isEmpty ? "" : "; its stderr ends with:\n" + stderrTail)
+        case .itemTimedOut(let id, let seconds):
+            return "item '\(id)' was not scored within \(seconds) s (the worker was killed and restarted); raise 'timeout' or check the worker"
+        case .importFailed(let path, let reason):
+            return "cannot import scores from '\(path)': \(reason)"
+        case .invalidReferenceTarget(let reason):
+            return "reference target: \(reason)"
         }
     }
 }
