@@ -10,8 +10,8 @@ DEPS_ONLY=0
 [[ "${1:-}" == "--deps-only" ]] && DEPS_ONLY=1
 
 # System libraries (C shims link them) and the tools tests use.
-PACKAGES=(pkg-config libhdf5-dev libsndfile1-dev libfftw3-dev libsoxr-dev libespeak-ng-dev espeak-ng
-          zlib1g-dev libssl-dev python3-venv)
+PACKAGES=(pkg-config libhdf5-dev libsndfile1-dev libfftw3-dev libsoxr-dev espeak-ng
+          zlib1g-dev libssl-dev python3-venv chromium nginx-light slurm-wlm munge)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

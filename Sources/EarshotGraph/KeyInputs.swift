@@ -121,11 +121,13 @@ public struct KeyInputs: Sendable, Equatable {
 public enum GraphError: Error, CustomStringConvertible {
     case corruptKeyInputs(String)
     case unknownNode(String, suggestion: String)
+    case notCached(String)
 
     public var description: String {
         switch self {
         case .corruptKeyInputs(let s): "the stored key inputs are not valid earshot JSON: '\(s)…'"
         case .unknownNode(let id, let hint): "no node '\(id)' in the experiment\(hint)"
+        case .notCached(let id): "node '\(id)' has no cached result for the experiment as it is now; run it first (`earshot plan` says why)"
         }
     }
 }

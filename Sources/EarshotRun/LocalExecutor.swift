@@ -10,6 +10,11 @@ import Foundation
 /// the running nodes and starts no more, unless `keepGoing`, in which case only the failed node's
 /// downstream is skipped. Cancelling the calling task (Ctrl-C) cancels every node; outputs are published
 /// only after a node finishes, by atomic rename, so nothing partial is ever cached.
+///
+/// A miss is computed under the store's per-key lock (`ArtifactStore.lock`): after taking it, the action index is
+/// read again (another run sharing the store may have finished the key meanwhile), then the remote cache is asked
+/// (read-through), and only then is the node computed and its result pushed (write-through). The same scheduler
+/// drives the Slurm executor, which computes misses as batch jobs instead of in this process.
 public struct LocalExecutor: Sendable {
     public struct Options: Sendable {
         public var jobs: Int
@@ -17,13 +22,16 @@ public struct LocalExecutor: Sendable {
         /// Recorded as `earshot.producer` in every artifact.
         public var producer: String
         public var settings: RunSettings
+        /// The HTTP remote cache for read-through and (unless read-only) write-through; nil for none.
+        public var remote: RemoteCache?
 
         public init(jobs: Int = max(1, ProcessInfo.processInfo.activeProcessorCount), keepGoing: Bool = false,
-                    producer: String = "earshot", settings: RunSettings = RunSettings()) {
+                    producer: String = "earshot", settings: RunSettings = RunSettings(), remote: RemoteCache? = nil) {
             self.jobs = max(1, jobs)
             self.keepGoing = keepGoing
             self.producer = producer
             self.settings = settings
+            self.remote = remote
         }
     }
 
@@ -32,18 +40,28 @@ public struct LocalExecutor: Sendable {
     public let store: ArtifactStore
     public let options: Options
     public let board: ProgressBoard?
+    /// Computes misses somewhere else (a batch scheduler); nil computes them in this process.
+    let dispatcher: (any NodeDispatcher)?
 
     public init(graph: ExperimentGraph, registry: KindRegistry, store: ArtifactStore, options: Options = Options(),
                 board: ProgressBoard? = nil) {
+        self.init(graph: graph, registry: registry, store: store, options: options, board: board, dispatcher: nil)
+    }
+
+    init(graph: ExperimentGraph, registry: KindRegistry, store: ArtifactStore, options: Options, board: ProgressBoard?,
+         dispatcher: (any NodeDispatcher)?) {
         self.graph = graph
         self.registry = registry
         self.store = store
         self.options = options
         self.board = board
+        self.dispatcher = dispatcher
     }
 
     enum Outcome: Sendable {
         case ran(ActionRecord)
+        /// Another run (sharing the store) or the remote cache supplied the result while this run waited for it.
+        case reused(ActionRecord, note: String)
         case failed(key: Digest?, message: String)
         case cancelled(key: Digest?)
     }
@@ -77,7 +95,7 @@ public struct LocalExecutor: Sendable {
             }
         }
 
-        await withTaskGroup(of: (Int, Outcome, Double).self) { group in
+        await withTaskGroup(of: (Int, Outcome, Double, [String]).self) { group in
             var running = 0
             while true {
                 while running < options.jobs, !stopping, let i = ready.pop() {
@@ -112,17 +130,27 @@ public struct LocalExecutor: Sendable {
                         running += 1
                         group.addTask {
                             let t0 = Date()
-                            let outcome = await execute(node: node, key: key, keyInputs: keyInputs, inputs: inputs)
-                            return (i, outcome, Date().timeIntervalSince(t0))
+                            let (outcome, warnings) = await dispatcher != nil
+                                ? dispatcher!.compute(node: node, key: key, keyInputs: keyInputs, executor: self)
+                                : computeExclusively(node: node, key: key, keyInputs: keyInputs, inputs: inputs, lookup: lookup)
+                            return (i, outcome, Date().timeIntervalSince(t0), warnings)
                         }
                     }
                 }
                 if running == 0 { break }
-                guard let (i, outcome, seconds) = await group.next() else { break }
+                guard let (i, outcome, seconds, warnings) = await group.next() else { break }
                 running -= 1
                 let node = graph.nodes[i]
                 let reason = reports[i]?.reason
+                defer { if !warnings.isEmpty { reports[i]?.warnings = warnings } }
                 switch outcome {
+                case .reused(let record, let note):
+                    outputs[node.id] = record.outputs
+                    latestChanges[node.id] = record.key
+                    reports[i] = NodeReport(id: node.id, kind: node.signature.name, status: .cached, key: record.key.hex,
+                                            outputs: record.outputs.mapValues(\.object.hex), seconds: seconds, reason: note)
+                    board?.finished(node: node.id, status: "reused", seconds: seconds, detail: note)
+                    release(i)
                 case .ran(let record):
                     outputs[node.id] = record.outputs
                     latestChanges[node.id] = record.key
@@ -173,6 +201,58 @@ public struct LocalExecutor: Sendable {
         }
     }
 
+    /// Computes a missing node under the store's per-key lock: re-checks the action index once the lock is held
+    /// (another process may have computed the key meanwhile), then asks the remote cache, then runs the node and
+    /// pushes its result. Never throws; the second value holds warnings (remote problems) for the run's report.
+    func computeExclusively(node: ValidatedNode, key: Digest, keyInputs: KeyInputs, inputs: [String: [InputArtifact]],
+                            lookup: CacheLookup) async -> (Outcome, [String]) {
+        let progress = ProgressHandle(board: board, node: node.id)
+        let held: ActionLock
+        do {
+            held = try await store.lock(key) { holder in
+                progress.update(done: 0, total: 0, note: "waiting for \(holder.map(\.description) ?? "another process") to compute it")
+            }
+        } catch is CancellationError {
+            return (.cancelled(key: key), [])
+        } catch {
+            return (.failed(key: key, message: "\(error)"), [])
+        }
+        if case .hit(let record) = lookup.decide(node: node, keyInputs: keyInputs, key: key) {
+            held.release()
+            return (.reused(record, note: "computed by another run sharing the store"), [])
+        }
+        var warnings: [String] = []
+        if let remote = options.remote {
+            progress.update(done: 0, total: 0, note: "asking the remote cache")
+            do {
+                switch try await remote.fetch(key: key, into: store) {
+                case .hit(let record, let transfer):
+                    held.release()
+                    return (.reused(record, note: "pulled from the remote cache (\(transfer.objects) objects, \(transfer.bytes) bytes)"), [])
+                case .absent:
+                    break
+                case .rejected(let problems):
+                    warnings += problems.map { "\($0); recomputing the node" }
+                }
+            } catch is CancellationError {
+                held.release()
+                return (.cancelled(key: key), [])
+            } catch {
+                warnings.append("remote cache lookup failed, computing locally: \(error)")
+            }
+        }
+        let outcome = await execute(node: node, key: key, keyInputs: keyInputs, inputs: inputs)
+        held.release()
+        if case .ran(let record) = outcome, let remote = options.remote, !remote.options.readOnly {
+            do {
+                _ = try await remote.push(record, from: store)
+            } catch {
+                warnings.append("write-through to the remote cache failed (the local result stands): \(error)")
+            }
+        }
+        return (outcome, warnings)
+    }
+
     /// Runs one node and publishes its outputs; never throws (failures become outcomes).
     func execute(node: ValidatedNode, key: Digest, keyInputs: KeyInputs, inputs: [String: [InputArtifact]]) async -> Outcome {
         guard let kind = registry[node.signature.name] else {
@@ -188,7 +268,9 @@ public struct LocalExecutor: Sendable {
                                       specDirectory: graph.specDirectory, inputs: inputs, store: store,
                                       workDirectory: work, progress: ProgressHandle(board: board, node: node.id),
                                       settings: options.settings, attachments: attachments)
-            let artifacts = try await kind.run(context)
+            let artifacts = try await withTaskExecutorPreference(NodeTaskExecutor(label: "earshot.node.\(node.id)")) {
+                try await kind.run(context)
+            }
             try Task.checkCancellation()
             let expected = Set(node.outputs)
             if let missing = expected.subtracting(artifacts.keys).sorted().first {
@@ -216,6 +298,8 @@ public struct LocalExecutor: Sendable {
                                       inputSources: node.inputs.mapValues { $0.map(\.description) },
                                       createdAt: Date(), seconds: Date().timeIntervalSince(t0), producer: options.producer)
             try store.record(record)
+            // Shards a long node persisted for resumption are no longer needed once its result is recorded.
+            store.partialResults(for: key).remove()
             return .ran(record)
         } catch is CancellationError {
             return .cancelled(key: key)

@@ -17,6 +17,8 @@ public struct NodeReport: Sendable, Codable {
     public var seconds: Double?
     /// Why it ran, failed or was cancelled.
     public var reason: String?
+    /// Problems that did not stop the node (a remote object that failed verification, a failed upload).
+    public var warnings: [String]?
 
     public init(id: String, kind: String, status: Status, key: String? = nil, outputs: [String: String] = [:],
                 seconds: Double? = nil, reason: String? = nil) {

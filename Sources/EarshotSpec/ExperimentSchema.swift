@@ -44,6 +44,7 @@ public enum ExperimentSchema {
             "properties": .object([
                 "kind": .object(["enum": .array(sorted.map { .string($0.name) }), "description": .string("the node kind (`earshot kinds` lists them)")]),
                 "description": .object(["type": .string("string")]),
+                "resources": NodeResources.schema,
                 "params": .object(["type": .string("object")]),
                 "inputs": .object([
                     "type": .string("object"),

@@ -88,6 +88,8 @@ public struct NodeSpec: Sendable {
     public var description: String?
     /// The template id when the node came from a `foreach` block.
     public var template: String?
+    /// What a batch scheduler should give the node (`resources:`); nil when not written.
+    public var resources: NodeResources?
 
     public init(id: String, location: SourceLocation, kind: String, kindLocation: SourceLocation,
                 inputs: [String: InputBinding] = [:], params: [String: ParamEntry] = [:],

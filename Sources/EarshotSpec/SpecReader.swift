@@ -7,7 +7,7 @@ import Foundation
 /// (billion-laughs documents), so a hostile file cannot exhaust memory.
 public struct SpecReader: Sendable {
     public static let topLevelKeys = ["experiment", "seed", "description", "params", "nodes"]
-    public static let nodeKeys = ["kind", "inputs", "params", "foreach", "description"]
+    public static let nodeKeys = ["kind", "inputs", "params", "foreach", "description", "resources"]
 
     public var overrides: [Override]
 
@@ -233,6 +233,7 @@ struct ReadContext {
             var node = NodeSpec(id: id, location: loc(idNode), kind: kind, kindLocation: loc(kindNode),
                                 template: isTemplate ? template : nil)
             if let d = body["description"] { node.description = try interpolate(d.scalarText ?? "", env, at: loc(d)).asText }
+            if let r = body["resources"] { node.resources = try NodeResources(try interpolated(r, env), at: loc(r), node: id) }
             if let p = body["params"] {
                 guard case .mapping(let pm, _) = p else {
                     throw SpecError("'params' of node '\(id)' must be a mapping", at: loc(p))

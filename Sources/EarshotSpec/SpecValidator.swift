@@ -123,7 +123,10 @@ public struct SpecValidator: Sendable {
                 validated[i].inputs[input.name] = binding.refs.compactMap { resolve($0, input: input.name, of: node) }
             }
         }
-        if let error = SpecError.combined(errors.sorted(by: SpecError.fileOrder)) { throw error }
+        // A foreach template's mistake shows once, not once per expanded node.
+        var seen = Set<String>()
+        let unique = errors.sorted(by: SpecError.fileOrder).filter { seen.insert($0.description).inserted }
+        if let error = SpecError.combined(unique) { throw error }
         return validated
     }
 

@@ -9,20 +9,44 @@ import Glibc
 /// - `objects/ab/abcd….h5` — artifacts named by the SHA-256 of their bytes (read-only files);
 /// - `actions/ab/abcd….json` — the action index: node key → output objects and the key's inputs;
 /// - `refs/EXPERIMENT/NODE` — the key a node had in its latest run (for `earshot why`);
-/// - `runs/` — one JSON record per run; `tmp/` — files being written; `quarantine/` — objects that failed verification.
+/// - `runs/` — one JSON record per run; `tmp/` — files being written; `quarantine/` — objects that failed verification;
+/// - `locks/ab/abcd….lock|.lease` — per-key locks held while a node is computed (see `ActionLock`);
+/// - `earshot-store.json` — settings all users of the store share (see `StoreConfiguration`).
 ///
 /// Every write goes to `tmp/`, is fsynced, then renamed into place, so a crash leaves no partial object or record.
-/// Thread-safety: the struct is a value holding paths; concurrent use from tasks and processes relies on atomic renames.
+/// Thread-safety: the struct is a value holding paths; concurrent use from tasks and processes relies on atomic
+/// renames, and per-key locks make concurrent runs compute each key once.
 public struct ArtifactStore: Sendable {
     public let root: URL
+    /// Settings read from `earshot-store.json` (or given to `init`).
+    public let configuration: StoreConfiguration
     let verified: VerifiedStamps
 
-    /// Opens (creating if needed) the store at `root`.
+    /// Opens (creating if needed) the store at `root`, with the settings in its `earshot-store.json`.
     public init(root: URL) throws {
+        try self.init(root: root, configuration: nil)
+    }
+
+    /// Opens (creating if needed) the store at `root`; `configuration` overrides its `earshot-store.json` for this
+    /// process (nil: use the file).
+    public init(root: URL, configuration: StoreConfiguration?) throws {
         self.root = root.standardizedFileURL
+        self.configuration = try configuration ?? StoreConfiguration.load(root: self.root)
         self.verified = VerifiedStamps()
-        for dir in ["objects", "actions", "refs", "runs", "tmp"] {
-            try FileSystem.makeDirectory(self.root.appendingPathComponent(dir))
+        if self.configuration.groupWritable {
+            try FileSystem.makeDirectory(self.root, mode: self.configuration.directoryMode)
+        }
+        for dir in ["objects", "actions", "refs", "runs", "tmp", "locks"] {
+            try makeDirectory(self.root.appendingPathComponent(dir))
+        }
+    }
+
+    /// Creates a folder inside the store: mode 2775 in a group-writable store, else as the umask allows.
+    public func makeDirectory(_ url: URL) throws {
+        if configuration.groupWritable {
+            try FileSystem.makeDirectory(url, mode: configuration.directoryMode)
+        } else {
+            try FileSystem.makeDirectory(url)
         }
     }
 
@@ -67,7 +91,7 @@ public struct ArtifactStore: Sendable {
     func publish(_ tmp: URL, as digest: Digest, ext: String) throws {
         let dest = objectURL(digest, ext: ext)
         if case .ok = verifyObject(digest, ext: ext) { return }
-        try FileSystem.makeDirectory(dest.deletingLastPathComponent())
+        try makeDirectory(dest.deletingLastPathComponent())
         chmod(tmp.path, 0o444)
         try FileSystem.rename(tmp, to: dest)
         try FileSystem.fsyncDirectory(dest.deletingLastPathComponent())
@@ -92,7 +116,7 @@ public struct ArtifactStore: Sendable {
     public func quarantine(_ digest: Digest, ext: String = "h5") throws {
         let url = objectURL(digest, ext: ext)
         let dir = root.appendingPathComponent("quarantine")
-        try FileSystem.makeDirectory(dir)
+        try makeDirectory(dir)
         try FileSystem.rename(url, to: dir.appendingPathComponent("\(digest.hex).\(ext)"))
         verified.remove(url)
     }
@@ -131,8 +155,8 @@ public struct ArtifactStore: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let url = actionURL(action.key)
-        try FileSystem.makeDirectory(url.deletingLastPathComponent())
-        try FileSystem.atomicWrite(try encoder.encode(action), to: url, temporary: temporaryURL(ext: "json"))
+        try makeDirectory(url.deletingLastPathComponent())
+        try FileSystem.atomicWrite(try encoder.encode(action), to: url, temporary: temporaryURL(ext: "json"), mode: configuration.fileMode)
     }
 
     /// Removes an action record (its objects stay until `gc`).
@@ -170,8 +194,9 @@ public struct ArtifactStore: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         let url = refsURL(experiment: experiment)
-        try FileSystem.makeDirectory(url.deletingLastPathComponent())
-        try FileSystem.atomicWrite(try encoder.encode(map.mapValues(\.hex)), to: url, temporary: temporaryURL(ext: "json"), sync: false)
+        try makeDirectory(url.deletingLastPathComponent())
+        try FileSystem.atomicWrite(try encoder.encode(map.mapValues(\.hex)), to: url, temporary: temporaryURL(ext: "json"), sync: false,
+                                   mode: configuration.fileMode)
     }
 
     // MARK: runs
@@ -180,7 +205,7 @@ public struct ArtifactStore: Sendable {
     @discardableResult
     public func writeRunRecord(_ data: Data, name: String) throws -> URL {
         let url = root.appendingPathComponent("runs/\(name).json")
-        try FileSystem.atomicWrite(data, to: url, temporary: temporaryURL(ext: "json"))
+        try FileSystem.atomicWrite(data, to: url, temporary: temporaryURL(ext: "json"), mode: configuration.fileMode)
         return url
     }
 }

@@ -13,6 +13,20 @@ public enum FileSystem {
         }
     }
 
+    /// Creates `url` and any missing parents with exactly `mode` (the umask does not apply: each directory this
+    /// call creates is chmod-ed). Directories that already exist are left as they are.
+    public static func makeDirectory(_ url: URL, mode: mode_t) throws {
+        var st = stat()
+        if stat(url.path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { return }
+        let parent = url.deletingLastPathComponent()
+        if parent.path != url.path && parent.path != "/" { try makeDirectory(parent, mode: mode) }
+        if mkdir(url.path, mode) != 0 {
+            guard errno == EEXIST else { throw StoreError.io(path: url.path, message: "cannot create directory: \(errnoText())") }
+            return
+        }
+        chmod(url.path, mode)
+    }
+
     /// Flushes a file's data to stable storage.
     public static func fsync(_ url: URL) throws {
         let fd = open(url.path, O_RDONLY | O_CLOEXEC)
@@ -36,9 +50,11 @@ public enum FileSystem {
     }
 
     /// Writes `data` to a temporary file, fsyncs it (unless `sync` is false), and renames it over `url`.
-    public static func atomicWrite(_ data: Data, to url: URL, temporary: URL, sync: Bool = true) throws {
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    /// The file gets exactly `mode` (the umask does not apply).
+    public static func atomicWrite(_ data: Data, to url: URL, temporary: URL, sync: Bool = true, mode: mode_t = 0o644) throws {
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else { throw StoreError.io(path: temporary.path, message: "cannot create: \(errnoText())") }
+        if mode != 0o644 { fchmod(fd, mode) }
         var ok = true
         data.withUnsafeBytes { buf in
             var offset = 0

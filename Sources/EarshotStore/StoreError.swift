@@ -9,6 +9,8 @@ public enum StoreError: Error, CustomStringConvertible {
     case artifact(String)
     /// A POSIX or file-system operation failed on `path`.
     case io(path: String, message: String)
+    /// A request to the HTTP remote cache failed (after retries, where the failure was transient).
+    case remote(url: String, message: String)
 
     public var description: String {
         switch self {
@@ -18,6 +20,8 @@ public enum StoreError: Error, CustomStringConvertible {
             return message
         case .io(let path, let message):
             return "'\(path)': \(message)"
+        case .remote(let url, let message):
+            return "remote cache '\(url)': \(message)"
         }
     }
 }

@@ -2,11 +2,11 @@ import ArgumentParser
 import EarshotStore
 import Foundation
 
-struct CacheCommand: ParsableCommand {
+struct CacheCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cache",
         abstract: "Inspect and maintain the store.",
-        subcommands: [Verify.self, GC.self, List.self])
+        subcommands: [Verify.self, GC.self, List.self, Push.self, Pull.self])
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -28,16 +28,20 @@ struct CacheCommand: ParsableCommand {
     struct GC: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "gc",
-            abstract: "Delete objects no action refers to, broken actions, stale temp files and quarantine.",
-            discussion: "--keep-latest also drops every action that is not the latest result of some experiment node.")
+            abstract: "Delete objects no action refers to, broken actions, stale temp files, quarantine and old partial shards.",
+            discussion: "--keep-latest also drops every action that is not the latest result of some experiment node. Do not run it while other runs use the store.")
         @OptionGroup var storeOptions: StoreOptions
         @Flag(help: "Keep only the latest result of each experiment node.")
         var keepLatest = false
+        @Option(help: "Remove shards of unfinished long nodes older than this many days (finished nodes' shards always go).")
+        var partialDays: Double = 7
 
         func run() throws {
             let store = withDiagnostics { try storeOptions.open() }
-            let r = StoreMaintenance(store: store).collectGarbage(keepLatestOnly: keepLatest)
-            print("removed \(r.objects) objects, \(r.actions) actions, \(r.temporary) temp files; freed \(ByteCountFormatter.string(fromByteCount: Int64(r.bytes), countStyle: .file))")
+            let maintenance = StoreMaintenance(store: store)
+            let r = maintenance.collectGarbage(keepLatestOnly: keepLatest)
+            let p = maintenance.collectPartialResults(maxAge: partialDays * 86_400)
+            print("removed \(r.objects) objects, \(r.actions) actions, \(r.temporary) temp files, \(p.folders) partial-shard folders; freed \(ByteCountFormatter.string(fromByteCount: Int64(r.bytes + p.bytes), countStyle: .file))")
         }
     }
 

@@ -23,7 +23,8 @@ struct Earshot: AsyncParsableCommand {
         Node kinds:   earshot kinds
         """,
         version: version,
-        subcommands: [RunCommand.self, PlanCommand.self, WhyCommand.self, ValidateCommand.self, KindsCommand.self, CacheCommand.self, SchemaCommand.self]
+        subcommands: [RunCommand.self, PlanCommand.self, WhyCommand.self, ValidateCommand.self, KindsCommand.self, CacheCommand.self, ExportCommand.self, SchemaCommand.self,
+                      ExecNodeCommand.self]
     )
 }
 
@@ -45,9 +46,40 @@ struct StoreOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The store folder (default: $EARSHOT_STORE, else ./cache).", valueName: "DIR"))
     var store: String?
 
+    @Flag(help: "Make the store group-writable (folders 2775, records 0664); recorded in its earshot-store.json.")
+    var groupWritable = false
+
+    @Option(help: ArgumentHelp("How concurrent runs lock node keys: flock, or lease where flock does not work across hosts (NFS mounted nolock); recorded in a new store's earshot-store.json.", valueName: "MODE"))
+    var lockMode: String?
+
+    var root: URL { URL(fileURLWithPath: store ?? ProcessInfo.processInfo.environment["EARSHOT_STORE"] ?? "cache") }
+
+    /// Opens the store, first recording --group-writable / --lock-mode in its earshot-store.json. A lock mode that
+    /// contradicts an existing configuration is refused: every process using a store must lock the same way.
     func open() throws -> ArtifactStore {
-        let path = store ?? ProcessInfo.processInfo.environment["EARSHOT_STORE"] ?? "cache"
-        return try ArtifactStore(root: URL(fileURLWithPath: path))
+        let root = self.root.standardizedFileURL
+        let file = root.appendingPathComponent(StoreConfiguration.fileName)
+        let configured = FileManager.default.fileExists(atPath: file.path)
+        var config = try StoreConfiguration.load(root: root)
+        var changed = false
+        if let lockMode {
+            guard let mode = LockMode(rawValue: lockMode) else {
+                throw ValidationError("--lock-mode must be 'flock' or 'lease', got '\(lockMode)'")
+            }
+            if mode != config.lockMode {
+                if configured {
+                    throw StoreError.io(path: file.path, message: "the store locks with '\(config.lockMode.rawValue)', not '\(mode.rawValue)'; every process using a store must lock the same way: change \"lock_mode\" in this file while no run uses the store")
+                }
+                config.lockMode = mode
+                changed = true
+            }
+        }
+        if groupWritable && !config.groupWritable {
+            config.groupWritable = true
+            changed = true
+        }
+        if changed { try config.save(root: root) }
+        return try ArtifactStore(root: root, configuration: config)
     }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import EarshotGraph
 import EarshotNodes
 import EarshotRun
+import EarshotStore
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -21,13 +22,25 @@ struct RunCommand: AsyncParsableCommand {
           earshot run experiments/quickstart.yaml
           earshot run experiments/quickstart.yaml -p acoustic.n_mfcc=13 --jobs 2
           earshot run exp.yaml --json | jq .ran
+          earshot run exp.yaml --store /shared/earshot --remote https://cache.lab.example/earshot
+          earshot run exp.yaml --store /shared/earshot --executor slurm --slurm-partition cpu
         """)
 
     @OptionGroup var experiment: ExperimentOptions
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var remoteOptions: RemoteOptions
 
-    @Option(help: "Nodes to run at once (defaults to the number of cores).")
-    var jobs: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    @Option(help: "Nodes to run at once (defaults to the number of cores; with --executor slurm, jobs queued at once, default 64).")
+    var jobs: Int?
+
+    @Option(help: ArgumentHelp("Where nodes run: local (this process) or slurm (one sbatch job per node; the store must be shared).", valueName: "EXECUTOR"))
+    var executor: String = "local"
+
+    @Option(help: ArgumentHelp("Slurm partition for nodes without resources.partition.", valueName: "P"))
+    var slurmPartition: String?
+
+    @Option(help: ArgumentHelp("Slurm account for nodes without resources.account.", valueName: "A"))
+    var slurmAccount: String?
 
     @Option(help: "Worker processes each scoring node may start.")
     var workers: Int = 1
@@ -45,12 +58,26 @@ struct RunCommand: AsyncParsableCommand {
         let registry = Registry.standard()
         let graph = withDiagnostics { try experiment.load(registry) }
         let store = withDiagnostics { try storeOptions.open() }
+        let remote = withDiagnostics { try remoteOptions.open() }
+        guard ["local", "slurm"].contains(executor) else {
+            fail(ValidationError("--executor must be 'local' or 'slurm', got '\(executor)'"))
+        }
         let board = ProgressBoard(total: graph.nodes.count, quiet: quiet)
-        let executor = LocalExecutor(graph: graph, registry: registry, store: store,
-                                     options: .init(jobs: jobs, keepGoing: keepGoing, producer: "earshot \(Earshot.version)",
-                                                   settings: RunSettings(workers: workers)),
-                                     board: board)
-        let task = Task { await executor.run() }
+        let runOptions = LocalExecutor.Options(jobs: jobs ?? (executor == "slurm" ? 64 : max(1, ProcessInfo.processInfo.activeProcessorCount)),
+                                               keepGoing: keepGoing, producer: "earshot \(Earshot.version)",
+                                               settings: RunSettings(workers: workers), remote: remote)
+        let task: Task<RunSummary, Never>
+        if executor == "slurm" {
+            let slurm = SlurmExecutor(graph: graph, registry: registry, store: store, runOptions: runOptions,
+                                      options: .init(specFile: experiment.file, overrides: experiment.overrides,
+                                                     partition: slurmPartition, account: slurmAccount,
+                                                     extraArguments: remoteOptions.arguments + ["--workers", String(workers)]),
+                                      board: board)
+            task = Task { await slurm.run() }
+        } else {
+            let local = LocalExecutor(graph: graph, registry: registry, store: store, options: runOptions, board: board)
+            task = Task { await local.run() }
+        }
         let interrupts = InterruptHandler { task.cancel() }
         let summary = await task.value
         interrupts.remove()
@@ -62,6 +89,11 @@ struct RunCommand: AsyncParsableCommand {
             if summary.cancelled > 0 { line += ", \(summary.cancelled) cancelled" }
             line += String(format: " in %.2f s (store: %@)", summary.seconds, store.root.path)
             print(line)
+        }
+        for node in summary.nodes {
+            for warning in node.warnings ?? [] {
+                FileHandle.standardError.write(Data("warning: node '\(node.id)': \(warning)\n".utf8))
+            }
         }
         for node in summary.nodes where node.status == .failed {
             FileHandle.standardError.write(Data("error: node '\(node.id)' (\(node.kind)) failed: \(node.reason ?? "")\n".utf8))

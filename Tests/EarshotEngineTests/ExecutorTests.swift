@@ -92,8 +92,9 @@ import Testing
         experiment: overlap
         nodes:
           left: {kind: rendezvous, params: {group: \(group), timeout_ms: 20000}}
-          right: {kind: rendezvous, params: {group: \(group), timeout_ms: 20000}}
+          right: {kind: rendezvous, params: {group: \(group), timeout_ms: 20001}}
         """)
+        // Distinct keys: two nodes with one key are computed once (the second waits on the key's lock).
         let summary = try await box.run(path, jobs: 2)
         #expect(summary.ids(.ran).sorted() == ["left", "right"], "both nodes waited for each other, so they ran at the same time")
     }

@@ -17,7 +17,11 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
     @Test func committedSchemaMatchesTheNodeKinds() throws {
         let generated = ExperimentSchema.generate(kinds: Registry.standard().signatures)
-        #expect(committed == generated, "schemas/experiment.schema.json is stale: run `earshot schema > schemas/experiment.schema.json`")
+        if committed != generated {
+            let old = ExperimentSchema.pretty(committed).split(separator: "\n"), new = ExperimentSchema.pretty(generated).split(separator: "\n")
+            let line = Array(zip(old, new)).firstIndex { $0 != $1 } ?? min(old.count, new.count)
+            Issue.record("schemas/experiment.schema.json is stale (first difference at line \(line + 1)): run `earshot schema > schemas/experiment.schema.json`")
+        }
     }
 
     @Test func everyExperimentFileValidates() throws {
