@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "Earshot",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "earshot", targets: ["earshot"]),
         .library(name: "EarshotNodes", targets: ["EarshotNodes"]),
@@ -18,6 +18,12 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         /// zlib (Debian's zlib1g-dev) for the zlib-ratio MIA indicator's compressed length.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        /// libsndfile 1.2 (Debian's libsndfile1-dev): WAV, FLAC, OGG/Vorbis/Opus, MP3 decode; WAV encode.
+        .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+        /// libsoxr 0.1.3 (Debian's libsoxr-dev): sample-rate conversion.
+        .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
+        /// FFTW 3.3 double precision (Debian's libfftw3-dev): real FFTs for STFT and YIN.
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
         /// SHA-256 from the system libcrypto (OpenSSL 3).
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
@@ -30,14 +36,24 @@ let package = Package(
         .target(name: "EarshotGraph", dependencies: ["EarshotSpec", "EarshotStore"]),
         /// Executors (local structured concurrency), the node-kind protocol, progress, run records.
         .target(name: "EarshotRun", dependencies: ["EarshotGraph", "EarshotStore", "EarshotSpec"]),
+        /// Decode (libsndfile), resample (soxr), STFT (FFTW), WAV encode, signal effects, espeak-ng synthesis.
+        .target(name: "EarshotAudio", dependencies: ["CSndFile", "CSoxr", "CFFTW"]),
+        /// Acoustic descriptors (MFCC, spectral, YIN pitch, RMS, ZCR) and their pooling.
+        .target(name: "EarshotFeatures", dependencies: ["EarshotAudio"]),
+        /// Dataset loaders (manifests, LibriSpeech, Kaldi), balanced cohorts, the split artifact, synthetic corpora.
+        .target(name: "EarshotData", dependencies: ["EarshotStore", "EarshotAudio", "EarshotLearn"]),
+        /// Markdown/CSV/JSON tables and a self-contained HTML report with SVG figures, rendered from artifacts.
+        .target(name: "EarshotReport", dependencies: ["EarshotStore", "EarshotSpec"]),
         /// Phase 1/2 numerics: TF-IDF, logistic regression (dense + sparse, L-BFGS), stratified CV, ROC/AUC/TPR@FPR,
         /// bootstrap, Pearson/Spearman. Foundation only.
         .target(name: "EarshotLearn"),
         /// Per-token statistics, MIA indicators and the scoring-worker protocol messages.
-        .target(name: "EarshotScoring", dependencies: ["CZlib"]),
+        .target(name: "EarshotScoring", dependencies: ["CZlib", "EarshotStore", "EarshotAudio", "EarshotFeatures"]),
         /// The registry of node kinds: inputs, outputs, params, version and implementation of each.
-        .target(name: "EarshotNodes", dependencies: ["EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec"],
-                exclude: ["Data", "Phase1", "Phase2"]),
+        .target(name: "EarshotNodes", dependencies: [
+            "EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec", "EarshotData", "EarshotAudio", "EarshotFeatures",
+            "EarshotLearn", "EarshotScoring", "EarshotReport",
+        ]),
         /// The `earshot` command: argument parsing, printing, exit codes.
         .executableTarget(name: "earshot", dependencies: [
             "EarshotNodes", "EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec",
@@ -50,6 +66,23 @@ let package = Package(
                 path: "Tests/EarshotTestKinds"),
         .testTarget(name: "EarshotSpecTests", dependencies: ["EarshotSpec"]),
         .testTarget(name: "EarshotStoreTests", dependencies: ["EarshotStore"]),
+        .testTarget(name: "EarshotAudioTests", dependencies: ["EarshotAudio"], exclude: ["Fixtures"]),
+        .testTarget(name: "EarshotFeaturesTests", dependencies: ["EarshotFeatures", "EarshotAudio"], exclude: ["Fixtures"]),
+        .testTarget(name: "EarshotDataTests", dependencies: [
+            "EarshotData", "EarshotAudio", "EarshotLearn", "EarshotNodes", "EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec",
+        ], exclude: ["Fixtures"]),
+        .testTarget(name: "EarshotPhase1Tests", dependencies: [
+            "EarshotNodes", "EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec", "EarshotData", "EarshotLearn",
+            "EarshotAudio", "EarshotFeatures",
+        ]),
+        .testTarget(name: "EarshotPhase2Tests", dependencies: [
+            "EarshotNodes", "EarshotScoring", "EarshotData", "EarshotAudio", "EarshotLearn", "EarshotRun", "EarshotGraph",
+            "EarshotStore", "EarshotSpec",
+        ], exclude: ["Fixtures"]),
+        .testTarget(name: "EarshotReportTests", dependencies: [
+            "EarshotReport", "EarshotNodes", "EarshotData", "EarshotAudio", "EarshotRun", "EarshotGraph", "EarshotStore",
+            "EarshotSpec", "CZlib",
+        ], exclude: ["Fixtures"]),
         .testTarget(name: "EarshotLearnTests", dependencies: ["EarshotLearn"], exclude: ["Fixtures"]),
         .testTarget(name: "EarshotScoringTests", dependencies: ["EarshotScoring"], exclude: ["Fixtures"]),
         .testTarget(name: "EarshotEngineTests", dependencies: [
@@ -62,6 +95,17 @@ let package = Package(
             "EarshotTestKinds", "EarshotNodes", "EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec",
             .product(name: "Yams", package: "Yams"),
         ], path: "Benchmarks/earshot-bench"),
+        /// `swift run -c release data-bench [decode|noop|synth|all]`: decode+resample vs librosa, no-op load_split, synthesis.
+        .executableTarget(name: "data-bench", dependencies: [
+            "CSndFile", "EarshotData", "EarshotAudio", "EarshotNodes", "EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec",
+        ], path: "Benchmarks/data-bench"),
+        /// `swift run -c release scoring-bench [reference|whisper|fake|all] [--items N]`: items/s and engine overhead per item.
+        .executableTarget(name: "scoring-bench", dependencies: [
+            "EarshotNodes", "EarshotScoring", "EarshotData", "EarshotAudio", "EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec",
+        ], path: "Benchmarks/scoring-bench"),
+        /// `taskset -c 0 swift run -c release phase1-bench acoustic [WAV…] | learn`: Earshot vs librosa / scikit-learn, one core.
+        .executableTarget(name: "phase1-bench", dependencies: ["EarshotNodes", "EarshotLearn", "EarshotFeatures", "EarshotAudio"],
+                          path: "Benchmarks/phase1-bench"),
     ],
     swiftLanguageModes: [.v6]
 )

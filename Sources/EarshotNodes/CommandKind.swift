@@ -52,12 +52,13 @@ public struct CommandKind: NodeKind {
             guard FileManager.default.isExecutableFile(atPath: url.path) || FileManager.default.fileExists(atPath: url.path) else {
                 throw NodeError("program '\(program)' not found (looked at '\(url.standardizedFileURL.path)')")
             }
-            return url.standardizedFileURL.resolvingSymlinksInPath()
+            // Not resolved through symlinks: a venv's bin/python only works when called by its own path.
+            return url.standardizedFileURL
         }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         for dir in path.split(separator: ":") {
             let candidate = URL(fileURLWithPath: String(dir)).appendingPathComponent(program)
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate.resolvingSymlinksInPath() }
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
         }
         throw NodeError("program '\(program)' not found on PATH")
     }
