@@ -61,7 +61,7 @@ let package = Package(
         ]),
 
         // MARK: tests
-        /// Tiny node kinds (const, scale, sum, …) for engine tests and the engine benchmark.
+        /// Tiny node kinds (const, scale, sum, …) for engine tests and the engine benchmark; a JSON Schema validator.
         .target(name: "EarshotTestKinds", dependencies: ["EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec"],
                 path: "Tests/EarshotTestKinds"),
         .testTarget(name: "EarshotSpecTests", dependencies: ["EarshotSpec"]),
@@ -80,7 +80,7 @@ let package = Package(
             "EarshotStore", "EarshotSpec",
         ], exclude: ["Fixtures"]),
         .testTarget(name: "EarshotReportTests", dependencies: [
-            "EarshotReport", "EarshotNodes", "EarshotData", "EarshotAudio", "EarshotRun", "EarshotGraph", "EarshotStore",
+            "EarshotTestKinds", "EarshotReport", "EarshotNodes", "EarshotData", "EarshotAudio", "EarshotRun", "EarshotGraph", "EarshotStore",
             "EarshotSpec", "CZlib",
         ], exclude: ["Fixtures"]),
         .testTarget(name: "EarshotLearnTests", dependencies: ["EarshotLearn"], exclude: ["Fixtures"]),

@@ -1,3 +1,4 @@
+import EarshotTestKinds
 import EarshotNodes
 import EarshotSpec
 import Foundation

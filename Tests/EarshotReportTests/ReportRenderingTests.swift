@@ -1,3 +1,4 @@
+import EarshotTestKinds
 import EarshotReport
 import EarshotSpec
 import EarshotStore

@@ -1,13 +1,16 @@
 import EarshotSpec
 import Foundation
 
+/// Test support shared by the engine and report tests.
 /// A small JSON Schema (2020-12) validator covering the keywords `schemas/*.schema.json` use: type, enum, const,
 /// properties, required, additionalProperties, propertyNames, items, minItems, minimum, maximum, minLength,
 /// pattern, anyOf, oneOf, allOf, if/then and local `$ref`s. Returns one message per violation.
-struct JSONSchemaValidator {
-    let root: Value
+public struct JSONSchemaValidator {
+    public let root: Value
 
-    func validate(_ instance: Value) -> [String] {
+    public init(root: Value) { self.root = root }
+
+    public func validate(_ instance: Value) -> [String] {
         var errors: [String] = []
         check(instance, against: root, at: "$", into: &errors)
         return errors
