@@ -119,21 +119,25 @@ import Testing
         let box = try Phase2Sandbox()
         let split = Fixtures.split(count: 16)
         let path = try box.write(Fixtures.fakeExperiment(splitPath: try box.writeSplit(split),
-                                                         flags: ["--log", box.url("first.log").path, "--delay", "0.1"],
+                                                         flags: ["--log", box.url("first.log").path, "--hold-on", "utt-007",
+                                                                 "--hold-file", box.url("hold").path],
                                                          params: "shard_size: 2"))
         let registry = box.registry, store = box.store
         let graph = try registry.load(path: path)
+        // The worker pauses on item 7 while the hold file exists: items 0–6 are answered, shards 0–2 persisted.
+        FileManager.default.createFile(atPath: box.url("hold").path, contents: nil)
         let run = Task { await LocalExecutor(graph: graph, registry: registry, store: store).run() }
-        // Cancel (as Ctrl-C does) once at least 7 requests reached the worker.
+        // Cancel (as Ctrl-C does) once the held request reached the worker.
         let deadline = Date().addingTimeInterval(60)
-        while box.lines("first.log").count < 7 && Date() < deadline { try await Task.sleep(nanoseconds: 20_000_000) }
+        while box.lines("first.log").count < 8 && Date() < deadline { try await Task.sleep(nanoseconds: 20_000_000) }
         run.cancel()
         let first = await run.value
         #expect(box.report(first, "scores")?.status == .cancelled)
         let key = try #require(store.keysWithPartialResults().first)
         let partial = store.partialResults(for: key)
         let persisted = try partial.shards().flatMap { try TokenScores(artifact: try #require(partial.read(shard: $0))).items.map(\.id) }
-        #expect(persisted.count >= 6 && persisted.count < 16)
+        #expect(persisted.count == 6, "shards of items 0–5 are complete; item 6 waits in an unfinished shard")
+        try FileManager.default.removeItem(at: box.url("hold"))
         #expect(try store.action(for: key) == nil)
 
         // Re-run with the same key (only the log file differs, and it is not a file the key reads): a fresh

@@ -69,6 +69,8 @@ def main():
     parser.add_argument("--crash-once")
     parser.add_argument("--malformed-on")
     parser.add_argument("--hang-on")
+    parser.add_argument("--hold-on", help="item id that waits while --hold-file exists (a deterministic pause point)")
+    parser.add_argument("--hold-file")
     parser.add_argument("--error-on")
     parser.add_argument("--empty-on")
     parser.add_argument("--model-id", default="fake-model/1")
@@ -102,6 +104,9 @@ def main():
                 os._exit(3)
         if item_id == args.hang_on:
             time.sleep(3600)
+        if item_id == args.hold_on and args.hold_file:
+            while os.path.exists(args.hold_file):
+                time.sleep(0.02)
         if item_id == args.malformed_on:
             sys.stdout.write('{"type":"result","id":"%s","tokens":[1],"text":"x","stats":{"log_prob":[NaN]}}\n' % item_id)
             sys.stdout.flush()
