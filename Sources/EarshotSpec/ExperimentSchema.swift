@@ -3,8 +3,10 @@
 ///
 /// Every typed param also accepts a string containing `${…}` (a foreach placeholder resolved before validation).
 public enum ExperimentSchema {
+    /// A string holding a `${…}` foreach placeholder, accepted wherever a typed value is.
+    static let placeholder: Value = .object(["type": .string("string"), "pattern": .string("\\$\\{[^}]+\\}")])
+
     public static func generate(kinds: [KindSignature]) -> Value {
-        let placeholder: Value = .object(["type": .string("string"), "pattern": .string("\\$\\{[^}]+\\}")])
         let nodeID = "^([A-Za-z0-9_-]|\\$\\{[^}]+\\})+$"
         let sorted = kinds.sorted { $0.name < $1.name }
         var defs: [String: Value] = [:]

@@ -68,7 +68,7 @@ public struct NodeResources: Sendable, Equatable {
 
     /// The JSON Schema of `resources:` (for `ExperimentSchema`); counts also accept a `${…}` placeholder.
     public static var schema: Value {
-        let placeholder: Value = .object(["type": .string("string"), "pattern": .string("\\$\\{[^}]+\\}")])
+        let placeholder = ExperimentSchema.placeholder
         func count(_ min: Int, _ flag: String) -> Value {
             .object(["anyOf": .array([.object(["type": .string("integer"), "minimum": .int(min)]), placeholder]), "description": .string(flag)])
         }
