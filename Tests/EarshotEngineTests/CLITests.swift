@@ -228,3 +228,51 @@ func objectNames(_ store: URL) -> Set<String> {
         #expect(r.stderr.contains("typo.yaml:3:13: error: unknown node kind 'comand' (did you mean 'command'?)"), "\(r.stderr)")
     }
 }
+
+/// A scoring node killed with SIGKILL mid-run resumes from its persisted shards.
+@Suite(.serialized) struct ScoringKillTests {
+    @Test func sigkillMidScoringThenRerunScoresOnlyUnfinishedItems() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-kill-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let worker = repositoryRoot.appendingPathComponent("Tests/EarshotPhase2Tests/Fixtures/fake_worker.py").path
+        let hold = dir.appendingPathComponent("hold"), log = dir.appendingPathComponent("requests.log")
+        try """
+        experiment: killscore
+        nodes:
+          corpus: {kind: synth_corpus, params: {per_class: 8, dataset: k, speakers: 2, max_words: 5}}
+          scores:
+            kind: score
+            inputs: {split: corpus}
+            params:
+              scorer: {command: [python3, "\(worker)", --log, "\(log.path)", --hold-on, k-n0000, --hold-file, "\(hold.path)"]}
+              shard_size: 2
+        """.write(to: dir.appendingPathComponent("exp.yaml"), atomically: true, encoding: .utf8)
+        // The worker answers the 8 members (4 shards), then pauses on the first non-member while `hold` exists.
+        FileManager.default.createFile(atPath: hold.path, contents: nil)
+        let p = Process()
+        p.executableURL = earshotBinary
+        p.arguments = ["run", "exp.yaml", "--store", "s", "-q"]
+        p.currentDirectoryURL = dir
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(120)
+        func requests() -> [String] {
+            ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        }
+        while requests().count < 9 && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        #expect(requests().count == 9, "the held request reached the worker")
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        try FileManager.default.removeItem(at: hold)
+        let first = requests()
+        try FileManager.default.removeItem(at: log)
+        let rerun = try earshot(["run", "exp.yaml", "--store", "s", "--json"], in: dir)
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        let second = requests()
+        #expect(second.count == 8, "only the 8 items without a persisted shard are scored again: \(second)")
+        #expect(Set(second).isDisjoint(with: first.prefix(8)))
+        #expect(try earshot(["cache", "verify", "--store", "s"], in: dir).status == 0)
+    }
+}
