@@ -21,9 +21,8 @@ struct CLIResult {
     var stderr: String
 }
 
-/// Runs earshot to completion (or until `killAfter` seconds, then SIGKILL).
-@discardableResult
-func earshot(_ args: [String], in dir: URL, killAfter: Double? = nil) throws -> CLIResult {
+/// Runs earshot in `dir`; `whileRunning` gets its pid after it starts (to signal it), then the output is collected.
+func runEarshot(_ args: [String], in dir: URL, whileRunning: (Int32) -> Void = { _ in }) throws -> CLIResult {
     let p = Process()
     p.executableURL = earshotBinary
     p.arguments = args
@@ -33,34 +32,30 @@ func earshot(_ args: [String], in dir: URL, killAfter: Double? = nil) throws -> 
     p.standardError = err
     p.standardInput = FileHandle.nullDevice
     try p.run()
-    if let killAfter {
-        Thread.sleep(forTimeInterval: killAfter)
-        kill(p.processIdentifier, SIGKILL)
-    }
+    whileRunning(p.processIdentifier)
     let o = out.fileHandleForReading.readDataToEndOfFile()
     let e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
     return CLIResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
 }
 
+/// Runs earshot to completion (or until `killAfter` seconds, then SIGKILL).
+@discardableResult
+func earshot(_ args: [String], in dir: URL, killAfter: Double? = nil) throws -> CLIResult {
+    try runEarshot(args, in: dir) { pid in
+        guard let killAfter else { return }
+        Thread.sleep(forTimeInterval: killAfter)
+        kill(pid, SIGKILL)
+    }
+}
+
 /// Starts earshot, sends `signal` once `marker` exists (or after 30 s), and waits for it to exit.
 func earshotInterrupted(_ args: [String], in dir: URL, when marker: URL, signal: Int32 = SIGINT) throws -> CLIResult {
-    let p = Process()
-    p.executableURL = earshotBinary
-    p.arguments = args
-    p.currentDirectoryURL = dir
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    p.standardInput = FileHandle.nullDevice
-    try p.run()
-    let deadline = Date().addingTimeInterval(30)
-    while !FileManager.default.fileExists(atPath: marker.path) && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-    kill(p.processIdentifier, signal)
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return CLIResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    try runEarshot(args, in: dir) { pid in
+        let deadline = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: marker.path) && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        kill(pid, signal)
+    }
 }
 
 /// A store's published artifacts: object name → bytes digest, for comparing runs.
@@ -250,21 +245,15 @@ func objectNames(_ store: URL) -> Set<String> {
         """.write(to: dir.appendingPathComponent("exp.yaml"), atomically: true, encoding: .utf8)
         // The worker answers the 8 members (4 shards), then pauses on the first non-member while `hold` exists.
         FileManager.default.createFile(atPath: hold.path, contents: nil)
-        let p = Process()
-        p.executableURL = earshotBinary
-        p.arguments = ["run", "exp.yaml", "--store", "s", "-q"]
-        p.currentDirectoryURL = dir
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let deadline = Date().addingTimeInterval(120)
         func requests() -> [String] {
             ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
         }
-        while requests().count < 9 && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        #expect(requests().count == 9, "the held request reached the worker")
-        kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
+        try runEarshot(["run", "exp.yaml", "--store", "s", "-q"], in: dir) { pid in
+            let deadline = Date().addingTimeInterval(120)
+            while requests().count < 9 && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+            #expect(requests().count == 9, "the held request reached the worker")
+            kill(pid, SIGKILL)
+        }
         try FileManager.default.removeItem(at: hold)
         let first = requests()
         try FileManager.default.removeItem(at: log)
