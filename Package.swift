@@ -97,7 +97,7 @@ let package = Package(
         ], path: "Benchmarks/earshot-bench"),
         /// `swift run -c release data-bench [decode|noop|synth|all]`: decode+resample vs librosa, no-op load_split, synthesis.
         .executableTarget(name: "data-bench", dependencies: [
-            "CSndFile", "EarshotData", "EarshotAudio", "EarshotNodes", "EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec",
+            "CSndFile", "CSoxr", "EarshotData", "EarshotAudio", "EarshotNodes", "EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec",
         ], path: "Benchmarks/data-bench"),
         /// `swift run -c release scoring-bench [reference|whisper|fake|all] [--items N]`: items/s and engine overhead per item.
         .executableTarget(name: "scoring-bench", dependencies: [

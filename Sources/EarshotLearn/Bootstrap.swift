@@ -62,6 +62,19 @@ public enum Bootstrap {
                                   confidence: confidence, resamples: resamples)
     }
 
+    /// The percentile interval of bootstrap replicates `samples` of a statistic whose value on the original sample
+    /// is `estimate`: the `(1 − confidence)/2` and `(1 + confidence)/2` quantiles, NumPy's default method.
+    public static func percentileInterval(estimate: Double, samples: [Double], confidence: Double = 0.95) throws -> ConfidenceInterval {
+        guard !samples.isEmpty else { throw LearnError.tooFewItems(what: "bootstrap replicates", minimum: 1, actual: 0) }
+        guard confidence > 0, confidence < 1 else {
+            throw LearnError.invalidParameter(name: "confidence", value: "\(confidence)", expected: "a value in (0, 1)")
+        }
+        let sorted = samples.sorted()
+        return ConfidenceInterval(estimate: estimate, lower: quantile(sorted: sorted, (1 - confidence) / 2),
+                                  upper: quantile(sorted: sorted, (1 + confidence) / 2), confidence: confidence,
+                                  resamples: samples.count)
+    }
+
     /// NumPy's default ("linear") quantile of sorted values: position `q·(n − 1)`, interpolated.
     static func quantile(sorted values: [Double], _ q: Double) -> Double {
         let position = q * Double(values.count - 1)

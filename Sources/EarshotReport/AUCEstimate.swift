@@ -13,6 +13,8 @@ public struct AUCEstimate: Sendable, Equatable, Codable {
     public var ciLower: Double?
     public var ciUpper: Double?
     public var confidence: Double?
+    /// `oof` or `refit` (the metrics artifact's `auc_ci_method`): whether the interval re-fitted the classifier.
+    public var ciMethod: String?
     public var tprAt1PercentFPR: Double?
     public var tprAtTenthPercentFPR: Double?
     public var members: Int?
@@ -24,7 +26,7 @@ public struct AUCEstimate: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case source, auc, confidence, members, nonmembers, realizations
-        case ciLower = "ci_lower", ciUpper = "ci_upper"
+        case ciLower = "ci_lower", ciUpper = "ci_upper", ciMethod = "ci_method"
         case tprAt1PercentFPR = "tpr_at_1pct_fpr", tprAtTenthPercentFPR = "tpr_at_0_1pct_fpr"
         case aucSD = "auc_sd", aucMin = "auc_min", aucMax = "auc_max"
     }
@@ -32,7 +34,7 @@ public struct AUCEstimate: Sendable, Equatable, Codable {
     public init(source: String, auc: Double, ciLower: Double? = nil, ciUpper: Double? = nil, confidence: Double? = nil,
                 tprAt1PercentFPR: Double? = nil, tprAtTenthPercentFPR: Double? = nil, members: Int? = nil,
                 nonmembers: Int? = nil, realizations: Int? = nil, aucSD: Double? = nil, aucMin: Double? = nil,
-                aucMax: Double? = nil) {
+                aucMax: Double? = nil, ciMethod: String? = nil) {
         self.source = source
         self.auc = auc
         self.ciLower = ciLower
@@ -46,6 +48,7 @@ public struct AUCEstimate: Sendable, Equatable, Codable {
         self.aucSD = aucSD
         self.aucMin = aucMin
         self.aucMax = aucMax
+        self.ciMethod = ciMethod
     }
 
     /// The artifact types a cell accepts.
@@ -62,14 +65,16 @@ public struct AUCEstimate: Sendable, Equatable, Codable {
                       tprAtTenthPercentFPR: input.number("tpr_at_0_1pct_fpr_mean"),
                       members: input.integer("members"), nonmembers: input.integer("nonmembers"),
                       realizations: input.integer("realizations"), aucSD: input.number("auc_sd"),
-                      aucMin: input.number("auc_min"), aucMax: input.number("auc_max"))
+                      aucMin: input.number("auc_min"), aucMax: input.number("auc_max"),
+                      ciMethod: input.string("auc_ci_method"))
         } else {
             self.init(source: input.ref, auc: try input.requiredNumber("auc"),
                       ciLower: input.number("auc_ci_lower"), ciUpper: input.number("auc_ci_upper"),
                       confidence: input.number("auc_ci_confidence"),
                       tprAt1PercentFPR: input.number("tpr_at_1pct_fpr"),
                       tprAtTenthPercentFPR: input.number("tpr_at_0_1pct_fpr"),
-                      members: input.integer("members"), nonmembers: input.integer("nonmembers"))
+                      members: input.integer("members"), nonmembers: input.integer("nonmembers"),
+                      ciMethod: input.string("auc_ci_method"))
         }
     }
 

@@ -52,6 +52,9 @@ public enum CellFormat {
         correlationLines(c, points: points).joined(separator: "; ")
     }
 
+    /// How to read the intervals: which classifiers re-fitted per bootstrap resample (`ClassificationMetrics`).
+    public static let intervalNote = "Intervals re-fit the classifier on every bootstrap resample where its classify node has ci: refit (ci_method in report.json); otherwise they hold the fitted models fixed and come out too narrow on null data."
+
     /// The footnote of Table 1's flag.
     public static let flagNote = "† the blind baseline tells members from non-members without the model (its 95% CI lies above 0.5): MIA AUCs on this dataset are confounded by distribution shift."
 }

@@ -95,7 +95,7 @@ public enum HTMLRenderer {
     }
 
     static func table1(_ doc: ReportDocument) -> String {
-        var out = section("table1", "Table 1: source diagnosis", how: "MIA AUC of the target model next to the AUC of blind baselines — classifiers that never see the model, trained on metadata, transcripts or acoustic features — each with its 95% bootstrap interval and the Pearson r between its scores and the MIA scores. A blind AUC above 0.5 (marked †) means members and non-members differ in distribution; a high r then says the MIA signal follows that difference rather than memorization.")
+        var out = section("table1", "Table 1: source diagnosis", how: "MIA AUC of the target model next to the AUC of blind baselines — classifiers that never see the model, trained on metadata, transcripts or acoustic features — each with its 95% bootstrap interval and the Pearson r between its scores and the MIA scores. A blind AUC above 0.5 (marked †) means members and non-members differ in distribution; a high r then says the MIA signal follows that difference rather than memorization. \(CellFormat.intervalNote)")
         out += "<table>\n<thead><tr><th rowspan=\"2\">Dataset</th><th rowspan=\"2\">Model</th><th rowspan=\"2\">MIA AUC [95% CI]</th>"
         out += doc.table1Features.isEmpty ? "" : "<th colspan=\"\(doc.table1Features.count)\">Blind baseline: AUC [95% CI], r to MIA scores</th>"
         out += "</tr>\n<tr>" + doc.table1Features.map { "<th>\(e(MarkdownRenderer.title($0)))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
@@ -118,7 +118,7 @@ public enum HTMLRenderer {
     }
 
     static func table2(_ doc: ReportDocument) -> String {
-        var out = section("table2", "Table 2: modality disentanglement", how: "The MIA AUC with the original audio, and with the audio replaced by silence, Gaussian noise or speech resynthesized from the transcript with other voices. If memorization binds a voice to its words, the signal collapses to chance (0.5) once the original audio is gone. Shaded cells have an interval that includes 0.5; a resynthesis column averages several seeded realizations (the interval shown is the mean of theirs).")
+        var out = section("table2", "Table 2: modality disentanglement", how: "The MIA AUC with the original audio, and with the audio replaced by silence, Gaussian noise or speech resynthesized from the transcript with other voices. If memorization binds a voice to its words, the signal collapses to chance (0.5) once the original audio is gone. Shaded cells have an interval that includes 0.5; a resynthesis column averages several seeded realizations (the interval shown is the mean of theirs). \(CellFormat.intervalNote)")
         out += "<table>\n<thead><tr><th>Dataset</th><th>Model</th>" + doc.table2Conditions.map { "<th>\(e(MarkdownRenderer.title($0)))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
         for row in doc.table2 {
             out += "<tr><th scope=\"row\">\(e(row.dataset))</th><td>\(e(row.model))</td>" + row.conditions.map { aucCell($0.auc) }.joined() + "</tr>\n"

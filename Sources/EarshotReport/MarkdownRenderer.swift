@@ -10,7 +10,7 @@ public enum MarkdownRenderer {
         out += "Every number below is read from the input artifacts listed under Provenance.\n"
         if !doc.table1.isEmpty {
             out += "\n## Table 1: source diagnosis\n\n"
-            out += "MIA AUC and blind-baseline AUCs (95% bootstrap CI) with the Pearson r between each blind classifier's scores and the MIA scores.\n\n"
+            out += "MIA AUC and blind-baseline AUCs (95% bootstrap CI) with the Pearson r between each blind classifier's scores and the MIA scores. \(CellFormat.intervalNote)\n\n"
             out += row(["Dataset", "Model", "MIA AUC [95% CI]"] + doc.table1Features.map { "\(title($0)) AUC [95% CI], r" })
             out += row(Array(repeating: "---", count: 3 + doc.table1Features.count))
             for r in doc.table1 {
@@ -21,7 +21,7 @@ public enum MarkdownRenderer {
         if !doc.table2.isEmpty {
             out += "\n## Table 2: modality disentanglement\n\n"
             out += "MIA AUC (95% bootstrap CI) with the original audio and with it replaced by silence, noise or resynthesized speech. "
-            out += "A mean over realizations shows the mean of their intervals and the sd of their AUCs.\n\n"
+            out += "A mean over realizations shows the mean of their intervals and the sd of their AUCs. \(CellFormat.intervalNote)\n\n"
             out += row(["Dataset", "Model"] + doc.table2Conditions.map(title))
             out += row(Array(repeating: "---", count: 2 + doc.table2Conditions.count))
             for r in doc.table2 { out += row([r.dataset, r.model] + r.conditions.map { CellFormat.auc($0.auc) }) }

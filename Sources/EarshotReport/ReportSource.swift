@@ -54,6 +54,12 @@ public struct ReportSource: Sendable {
         return nil
     }
 
+    /// A string root attribute; nil when absent.
+    func string(_ name: String) -> String? {
+        if case .string(let s)? = artifact.attributes[name] { return s }
+        return nil
+    }
+
     /// A required finite number, or `ReportError` naming the attribute.
     func requiredNumber(_ name: String) throws -> Double {
         guard let value = number(name) else {

@@ -13,7 +13,8 @@ import EarshotStore
 /// Split items missing from a features input fail the node, or with `missing: drop` are left out (items a
 /// scorer skipped, say) and counted in the `dropped_items` attribute of both outputs.
 /// Outputs `scores` (id, label, fold, P(member)) and `metrics` (AUC, bootstrap 95 % CI of the AUC with
-/// `bootstrap` resamples seeded by experiment seed + 1, TPR at 1 % and 0.1 % FPR, counts, ROC points, and with
+/// `bootstrap` resamples seeded by experiment seed + 1 — of the out-of-fold scores with `ci: oof`, of the whole
+/// re-fitted pipeline with `ci: refit` (see `ClassificationMetrics`) — TPR at 1 % and 0.1 % FPR, counts, ROC points, and with
 /// `permutations` > 0 a permutation p-value and null band, permutations seeded by experiment seed + 2).
 public struct ClassifyKind: NodeKind {
     public static let name = "classify"
@@ -22,7 +23,7 @@ public struct ClassifyKind: NodeKind {
 
     public var signature: KindSignature {
         KindSignature(
-            name: Self.name, version: 1,
+            name: Self.name, version: 2,
             summary: "logistic regression with stratified k-fold: out-of-fold membership scores, auc, tpr@low fpr, bootstrap ci",
             inputs: [
                 InputSignature("features", "one or more features artifacts (dense or text), joined to the split by item id",
@@ -39,6 +40,8 @@ public struct ClassifyKind: NodeKind {
                 ParamSignature("max_iter", .int(min: 1), default: .int(100), "l-bfgs iterations at most (scikit-learn's max_iter)"),
                 ParamSignature("standardize", .bool, default: .bool(true), "standardise dense columns per training fold"),
                 ParamSignature("bootstrap", .int(min: 1), default: .int(1000), "bootstrap resamples for the auc confidence interval"),
+                ParamSignature("ci", .choice(["oof", "refit"]), default: .string("oof"),
+                               "auc interval: oof = bootstrap of the out-of-fold scores (fast; treats the fitted models as fixed, so it is too narrow on null data), refit = bootstrap of the whole cross-validation, re-fitted per resample (honest; costs 'bootstrap' cross-validations)"),
                 ParamSignature("permutations", .int(min: 0), default: .int(0),
                                "label permutations for an exact null distribution of the auc and a p-value (0: none; each re-runs the cross-validation)"),
                 ParamSignature("missing", .choice(["error", "drop"]), default: .string("error"),
@@ -62,8 +65,16 @@ public struct ClassifyKind: NodeKind {
         context.progress.update(done: 0, total: 1, note: "\(classifier.folds) folds, \(ids.count) items")
         let (folds, scores) = try classifier.outOfFold(tables: tables, labels: labels)
         try Task.checkCancellation()
-        var metrics = try ClassificationMetrics(scores: scores, labels: labels, resamples: context.int("bootstrap") ?? 1000,
-                                                seed: classifier.seed &+ 1)
+        let resamples = context.int("bootstrap") ?? 1000
+        var refitAUCs: [Double]?
+        if context.string("ci") == "refit" {
+            refitAUCs = try classifier.refitBootstrapAUCs(tables: tables, labels: labels, resamples: resamples,
+                                                          seed: classifier.seed &+ 1) { done in
+                context.progress.update(done: done, total: resamples, note: "refit bootstrap")
+            }
+        }
+        var metrics = try ClassificationMetrics(scores: scores, labels: labels, resamples: resamples,
+                                                seed: classifier.seed &+ 1, refitAUCs: refitAUCs)
         let permutations = context.int("permutations") ?? 0
         if permutations > 0 {
             metrics.permutationAUCs = try classifier.permutationAUCs(

@@ -30,7 +30,7 @@ public struct RealizationSpread: Sendable, Equatable {
 ///
 /// For each of `auc`, `auc_ci_lower`, `auc_ci_upper`, `tpr_at_1pct_fpr`, `tpr_at_0_1pct_fpr` it writes
 /// `<name>_mean`, `<name>_sd`, `<name>_min`, `<name>_max` (see `RealizationSpread`) and the per-realization
-/// values as a column, in input order. Layout: `schemas/artifacts.md`, section `aggregate`.
+/// values as a column, in input order; `auc_ci_confidence` and `auc_ci_method` when all inputs agree. Layout: `schemas/artifacts.md`, section `aggregate`.
 public struct AggregateKind: NodeKind {
     public static let name = "aggregate"
     public static let artifactType = "aggregate"
@@ -41,7 +41,7 @@ public struct AggregateKind: NodeKind {
 
     public var signature: KindSignature {
         KindSignature(
-            name: Self.name, version: 1,
+            name: Self.name, version: 2,
             summary: "mean, sd, min and max of auc (with ci bounds) and tpr at low fpr over realizations",
             inputs: [InputSignature("metrics", "metrics artifacts of the realizations (classify.metrics)", multiple: true, types: ["metrics"])],
             outputs: [OutputSignature("aggregate", type: Self.artifactType, "per-metric mean/sd/min/max and the per-realization values")])
@@ -51,7 +51,7 @@ public struct AggregateKind: NodeKind {
         let inputs = context.inputs["metrics"] ?? []
         guard !inputs.isEmpty else { throw NodeError("node '\(context.node.id)': 'metrics' is empty; bind one metrics artifact per realization") }
         var columns: [String: [Double]] = [:]
-        var members: [Int64] = [], nonMembers: [Int64] = [], confidence: [Double] = []
+        var members: [Int64] = [], nonMembers: [Int64] = [], confidence: [Double] = [], methods: [String] = []
         for input in inputs {
             let a = try input.load()
             let what = "input '\(input.source)' of node '\(context.node.id)'"
@@ -67,6 +67,7 @@ public struct AggregateKind: NodeKind {
             if case .int(let m)? = a.attributes["members"] { members.append(m) }
             if case .int(let m)? = a.attributes["nonmembers"] { nonMembers.append(m) }
             if case .double(let c)? = a.attributes["auc_ci_confidence"] { confidence.append(c) }
+            if case .string(let m)? = a.attributes["auc_ci_method"] { methods.append(m) }
         }
         var out = Artifact()
         out.attributes[Artifact.Provenance.type] = .string(Self.artifactType)
@@ -90,6 +91,7 @@ public struct AggregateKind: NodeKind {
             }
         }
         if confidence.count == inputs.count, Set(confidence).count == 1 { out.attributes["auc_ci_confidence"] = .double(confidence[0]) }
+        if methods.count == inputs.count, Set(methods).count == 1 { out.attributes["auc_ci_method"] = .string(methods[0]) }
         return ["aggregate": out]
     }
 }
