@@ -89,22 +89,25 @@ public struct AUCEstimate: Sendable, Equatable, Codable {
 /// artifact (`correlate`): r, its interval and two-sided p-value, and the number of items joined.
 public struct CorrelationEstimate: Sendable, Equatable, Codable {
     public var source: String
-    public var pearsonR: Double
+    /// nil when the correlation is undefined (`undefined` says why: a constant score vector).
+    public var pearsonR: Double?
     public var pearsonCILower: Double?
     public var pearsonCIUpper: Double?
     public var pearsonP: Double?
     public var spearmanR: Double?
     public var spearmanP: Double?
     public var joined: Int?
+    public var undefined: String?
 
     enum CodingKeys: String, CodingKey {
-        case source, joined
+        case source, joined, undefined
         case pearsonR = "pearson_r", pearsonCILower = "pearson_ci_lower", pearsonCIUpper = "pearson_ci_upper"
         case pearsonP = "pearson_p", spearmanR = "spearman_r", spearmanP = "spearman_p"
     }
 
-    public init(source: String, pearsonR: Double, pearsonCILower: Double? = nil, pearsonCIUpper: Double? = nil,
-                pearsonP: Double? = nil, spearmanR: Double? = nil, spearmanP: Double? = nil, joined: Int? = nil) {
+    public init(source: String, pearsonR: Double?, pearsonCILower: Double? = nil, pearsonCIUpper: Double? = nil,
+                pearsonP: Double? = nil, spearmanR: Double? = nil, spearmanP: Double? = nil, joined: Int? = nil,
+                undefined: String? = nil) {
         self.source = source
         self.pearsonR = pearsonR
         self.pearsonCILower = pearsonCILower
@@ -113,13 +116,15 @@ public struct CorrelationEstimate: Sendable, Equatable, Codable {
         self.spearmanR = spearmanR
         self.spearmanP = spearmanP
         self.joined = joined
+        self.undefined = undefined
     }
 
     public init(_ input: ReportSource, use: String) throws {
         try input.expect(["correlation"], for: use)
-        self.init(source: input.ref, pearsonR: try input.requiredNumber("pearson_r"),
+        let undefined = input.string("undefined")
+        self.init(source: input.ref, pearsonR: undefined == nil ? try input.requiredNumber("pearson_r") : nil,
                   pearsonCILower: input.number("pearson_ci_lower"), pearsonCIUpper: input.number("pearson_ci_upper"),
                   pearsonP: input.number("pearson_p"), spearmanR: input.number("spearman_r"),
-                  spearmanP: input.number("spearman_p"), joined: input.integer("joined"))
+                  spearmanP: input.number("spearman_p"), joined: input.integer("joined"), undefined: undefined)
     }
 }

@@ -14,10 +14,11 @@ public enum CellFormat {
         return text
     }
 
-    /// `r = 0.78`.
+    /// `r = 0.78`, or `r undefined` (a constant score vector).
     public static func r(_ c: CorrelationEstimate?) -> String {
         guard let c else { return "–" }
-        return "r = \(FixedDecimal.format(c.pearsonR, digits: 2))"
+        guard let r = c.pearsonR else { return "r undefined" }
+        return "r = \(FixedDecimal.format(r, digits: 2))"
     }
 
     /// A Table 1 blind cell: `0.998 [0.990, 1.000] †, r = 0.78`.
@@ -38,6 +39,7 @@ public enum CellFormat {
     /// `Spearman ρ = 0.75; n = 400`.
     public static func correlationLines(_ c: CorrelationEstimate?, points: Int) -> [String] {
         guard let c else { return ["n = \(points) (no correlation input given)"] }
+        guard c.pearsonR != nil else { return ["correlation undefined: \(c.undefined ?? "no coefficient")", "n = \(c.joined ?? points)"] }
         var first = "Pearson r = \(FixedDecimal.format(c.pearsonR, digits: 2))"
         if c.pearsonCILower != nil {
             first += " [\(FixedDecimal.format(c.pearsonCILower, digits: 2)), \(FixedDecimal.format(c.pearsonCIUpper, digits: 2))]"

@@ -41,4 +41,26 @@ import Testing
         let failure = try #require(box.failure("none"))
         #expect(failure.contains("share no item id"))
     }
+
+    @Test func aConstantScoreVectorGivesAnUndefinedCorrelationNotAFailure() async throws {
+        let ids = (0..<6).map { "x\($0)" }
+        let varied = ScoreTable(ids: ids, labels: [1, 0, 1, 0, 1, 0], folds: [Int](repeating: 0, count: 6), scores: [0.1, 0.4, 0.35, 0.8, 0.2, 0.9])
+        let flat = ScoreTable(ids: ids, labels: [1, 0, 1, 0, 1, 0], folds: [Int](repeating: 0, count: 6), scores: [Double](repeating: 0.5, count: 6))
+        let box = try Phase1Sandbox(fixtures: ["varied": varied.artifact(), "flat": flat.artifact()])
+        let summary = try await box.run("""
+        experiment: corr-flat
+        nodes:
+          varied: {kind: fixture, params: {name: varied}}
+          flat: {kind: fixture, params: {name: flat}}
+          r: {kind: correlate, inputs: {a: varied, b: flat}}
+        """)
+        #expect(summary.succeeded, "\(summary.nodes.compactMap(\.reason))")
+        let c = try box.artifact("r", "correlation")
+        #expect(c.attributes["undefined"] == .string("the scores of input 'b' are constant"))
+        guard case .double(let r)? = c.attributes["pearson_r"], case .double(let rho)? = c.attributes["spearman_r"] else {
+            Issue.record("no coefficients"); return
+        }
+        #expect(r.isNaN && rho.isNaN)
+        #expect(try c.doubleColumn("b") == flat.scores)
+    }
 }

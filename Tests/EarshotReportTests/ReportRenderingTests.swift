@@ -160,4 +160,13 @@ import Testing
             ((error as? ReportError)?.message ?? "").contains("gives r for 'text'")
         }
     }
+
+    @Test func anUndefinedCorrelationIsShownAsSuch() throws {
+        let c = CorrelationEstimate(source: "r.correlation", pearsonR: nil, joined: 12,
+                                    undefined: "the scores of input 'b' are constant")
+        #expect(CellFormat.r(c) == "r undefined")
+        #expect(CellFormat.correlationLines(c, points: 12) == ["correlation undefined: the scores of input 'b' are constant", "n = 12"])
+        let json = String(decoding: try JSONEncoder().encode(c), as: UTF8.self)
+        #expect(!json.contains("pearson_r") && json.contains("\"undefined\""))
+    }
 }

@@ -7,7 +7,9 @@ import EarshotStore
 ///
 /// The join keeps `a`'s order and the items present in both (an item id repeated within one input is an
 /// error; no shared id is an error). Pearson: `Correlation.pearson` (scipy's r and p, Fisher-z interval);
-/// Spearman: `Correlation.spearman` (average ranks, t-approximation p, Bonett–Wright interval).
+/// Spearman: `Correlation.spearman` (average ranks, t-approximation p, Bonett–Wright interval). When either
+/// vector is constant the coefficients are undefined: they are written as NaN and the `undefined` attribute
+/// says which input was constant (fewer than 3 joined items or non-finite scores still fail the node).
 /// The paper's diagnostic: a high blind AUC together with a positive correlation between the blind scores
 /// and the MIA scores indicates that the MIA signal is confounded by distribution shift.
 public struct CorrelateKind: NodeKind {
@@ -18,7 +20,7 @@ public struct CorrelateKind: NodeKind {
 
     public var signature: KindSignature {
         KindSignature(
-            name: Self.name, version: 1,
+            name: Self.name, version: 2,
             summary: "pearson and spearman correlation (with ci and p-value) of two score vectors joined by item id",
             inputs: [
                 InputSignature("a", "a scores artifact (e.g. a blind classifier's)", types: [ScoreTable.artifactType]),
@@ -33,20 +35,27 @@ public struct CorrelateKind: NodeKind {
         let b = try ScoreTable(artifact: context.input("b").load(), what: "input 'b' of node '\(context.node.id)'")
         let joined = try Self.join(a, b, node: context.node.id)
         let confidence = context.double("confidence") ?? 0.95
-        let pearson: CorrelationResult, spearman: CorrelationResult
-        do {
-            pearson = try Correlation.pearson(joined.a, joined.b, confidence: confidence)
-            spearman = try Correlation.spearman(joined.a, joined.b, confidence: confidence)
-        } catch let error as LearnError {
-            throw NodeError("node '\(context.node.id)': \(error) (\(joined.ids.count) items joined)")
-        }
         var out = Artifact()
         out.attributes[Artifact.Provenance.type] = .string(Self.artifactType)
-        for (prefix, r) in [("pearson", pearson), ("spearman", spearman)] {
-            out.attributes["\(prefix)_r"] = .double(r.coefficient)
-            out.attributes["\(prefix)_p"] = .double(r.pValue)
-            out.attributes["\(prefix)_ci_lower"] = .double(r.lower)
-            out.attributes["\(prefix)_ci_upper"] = .double(r.upper)
+        do {
+            let pearson = try Correlation.pearson(joined.a, joined.b, confidence: confidence)
+            let spearman = try Correlation.spearman(joined.a, joined.b, confidence: confidence)
+            for (prefix, r) in [("pearson", pearson), ("spearman", spearman)] {
+                out.attributes["\(prefix)_r"] = .double(r.coefficient)
+                out.attributes["\(prefix)_p"] = .double(r.pValue)
+                out.attributes["\(prefix)_ci_lower"] = .double(r.lower)
+                out.attributes["\(prefix)_ci_upper"] = .double(r.upper)
+            }
+        } catch LearnError.constantInput(let what) {
+            // A constant score vector (a classifier that learned nothing, e.g. on silence) has no correlation: the
+            // artifact says so, and the report shows "r undefined", instead of failing the audit downstream.
+            let side = what.hasSuffix(" x") ? "a" : "b"
+            out.attributes["undefined"] = .string("the scores of input '\(side)' are constant")
+            for prefix in ["pearson", "spearman"] {
+                for suffix in ["r", "p", "ci_lower", "ci_upper"] { out.attributes["\(prefix)_\(suffix)"] = .double(.nan) }
+            }
+        } catch let error as LearnError {
+            throw NodeError("node '\(context.node.id)': \(error) (\(joined.ids.count) items joined)")
         }
         out.attributes["confidence"] = .double(confidence)
         out.attributes["joined"] = .int(Int64(joined.ids.count))

@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+
+/// `experiments/paper/study.yaml`, the paper's study as a template: it validates as it is, plans on a data tree
+/// in the layout its README describes, and runs end to end — every one of its nodes — on a miniature of that
+/// tree made from the EarshotData fixtures, with `workers/hf_lalm.py` driven by its fake model and the
+/// resynthesis programs replaced by the fake synthesizer.
+@Suite struct PaperTemplateTests {
+    static let study = repositoryRoot.appendingPathComponent("experiments/paper/study.yaml").path
+    static let fixtures = repositoryRoot.appendingPathComponent("Tests/EarshotDataTests/Fixtures")
+    static let venvPython = repositoryRoot.appendingPathComponent(".venv/bin/python").path
+    static var enabled: Bool {
+        ProcessInfo.processInfo.environment["EARSHOT_REQUIRE_WHISPER"] == "1" || FileManager.default.fileExists(atPath: venvPython)
+    }
+
+    @Test func theTemplateValidatesAsItIs() throws {
+        let dir = FileManager.default.temporaryDirectory
+        let result = try earshot(["validate", Self.study], in: dir)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("273 nodes"), "\(result.stdout)")
+        // Without data the plan names the first missing corpus and says what it wanted.
+        let plan = try earshot(["plan", Self.study, "-p", "data=/nonexistent/corpora", "--store", dir.appendingPathComponent("plan-store-\(UUID())").path], in: dir)
+        #expect(plan.status != 0 && plan.stderr.contains("/nonexistent/corpora/LibriSpeech/train-clean-100"), "\(plan.stderr)")
+    }
+
+    @Test(.enabled(if: enabled, "needs numpy in .venv for the fake model (EARSHOT_REQUIRE_WHISPER=1 makes it required)"),
+          .timeLimit(.minutes(10)))
+    func theStudyPlansAndRunsEndToEndOnAMiniatureDataTree() throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.venvPython) else {
+            Issue.record("\(Self.venvPython) is missing; run scripts/install.sh")
+            return
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-paper-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = dir.appendingPathComponent("data")
+        try Self.makeDataTree(at: data)
+        let models = dir.appendingPathComponent("models")
+        for m in ["af3", "mf"] { try FileManager.default.createDirectory(at: models.appendingPathComponent(m), withIntermediateDirectories: true) }
+        // Stands in for the interpreter: runs the worker script it is given ($1) under the fake model.
+        let fakePython = dir.appendingPathComponent("fake-python")
+        let fakeModel = repositoryRoot.appendingPathComponent("Tests/EarshotPhase2Tests/Fixtures/hf_lalm_fake.py").path
+        try "#!/bin/sh\nexec '\(Self.venvPython)' '\(fakeModel)' \"$1\"\n".write(to: fakePython, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fakePython.path)
+        let synthesizer = repositoryRoot.appendingPathComponent("Tests/EarshotReportTests/Fixtures/fake_synthesizer.py").path
+        let store = dir.appendingPathComponent("store").path
+        let overrides = [
+            "-p", "data=\(data.path)", "-p", "models=\(models.path)", "-p", "python=\(fakePython.path)",
+            "-p", "per_class=6", "-p", "folds=2", "-p", "bootstrap=20", "-p", "max_new_tokens=6",
+            "-p", "tts_command=[python3, '\(synthesizer)']", "-p", "tta_command=[python3, '\(synthesizer)', --model-id, fake-tta]",
+        ]
+
+        let plan = try earshot(["plan", Self.study, "--json", "--store", store] + overrides, in: dir)
+        #expect(plan.status == 0, "\(plan.stderr)")
+        let planned = try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any]
+        let entries = planned?["entries"] as? [[String: Any]] ?? []
+        #expect(entries.count == 273)
+        // Only the eight load_split nodes have keys before anything runs; the rest wait for their inputs.
+        #expect(entries.filter { ($0["status"] as? String) == "run" }.compactMap { $0["id"] as? String }.sorted()
+                == ["librispeech", "gigaspeech", "tedlium", "voxpopuli", "spgispeech", "clotho", "cochlscene", "nsynth"].map { "split_\($0)" }.sorted())
+
+        let run = try earshot(["run", Self.study, "--json", "-q", "--store", store] + overrides, in: dir)
+        #expect(run.status == 0, "\(run.stderr)")
+        let summary = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        // Five corpora share the same miniature manifests, so many nodes share keys: each key is computed once and
+        // the other nodes with it count as cached.
+        let ran = summary?["ran"] as? Int ?? 0, cached = summary?["cached"] as? Int ?? 0
+        #expect(ran + cached == 273 && ran > 100 && summary?["failed"] as? Int == 0, "\(run.stdout.prefix(400))")
+
+        let out = dir.appendingPathComponent("report")
+        let export = try earshot(["export", Self.study, "report", "--to", out.path, "--store", store] + overrides, in: dir)
+        #expect(export.status == 0, "\(export.stderr)")
+        let markdown = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
+        for dataset in ["GigaSpeech", "SPGISpeech", "LibriSpeech", "TED-LIUM", "VoxPopuli", "Clotho", "CochlScene", "NSynth"] {
+            #expect(markdown.contains("| \(dataset) | AF3 |") && markdown.contains("| \(dataset) | MF |"), "\(dataset) rows")
+        }
+        #expect(markdown.contains("(mean of 3"), "the synthesized column averages three realizations")
+    }
+
+    /// The layout experiments/paper/README.md describes, in miniature: LibriSpeech subsets, Kaldi directories for
+    /// TED-LIUM, NeMo JSONL manifests for the other corpora, Clotho's caption CSVs next to their clips.
+    static func makeDataTree(at data: URL) throws {
+        let fm = FileManager.default
+        func folder(_ path: String) throws -> URL {
+            let url = data.appendingPathComponent(path)
+            try fm.createDirectory(at: url, withIntermediateDirectories: true)
+            return url
+        }
+        try fm.copyItem(at: fixtures.appendingPathComponent("LibriSpeech/train-mini"), to: try folder("LibriSpeech").appendingPathComponent("train-clean-100"))
+        try fm.copyItem(at: fixtures.appendingPathComponent("LibriSpeech/test-mini"), to: data.appendingPathComponent("LibriSpeech/test-clean"))
+        let tedlium = try folder("tedlium/data")
+        try fm.copyItem(at: fixtures.appendingPathComponent("kaldi"), to: tedlium.appendingPathComponent("train"))
+        try fm.copyItem(at: fixtures.appendingPathComponent("kaldi"), to: tedlium.appendingPathComponent("test"))
+        for file in ["segments", "text", "utt2spk"] {  // test utterances get ids of their own
+            let url = tedlium.appendingPathComponent("test/\(file)")
+            let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map { "t-\($0)" }
+            try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+        }
+        // The 12 NeMo fixture rows: the first 6 are the training side, the last 6 the test side, audio paths absolute.
+        let nemo = fixtures.appendingPathComponent("nemo")
+        var rows: [[String: Any]] = []
+        for line in try String(contentsOf: nemo.appendingPathComponent("manifest.jsonl"), encoding: .utf8).split(separator: "\n") {
+            var row = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            row["audio_filepath"] = nemo.appendingPathComponent(try #require(row["audio_filepath"] as? String)).path
+            rows.append(row)
+        }
+        let manifests = try folder("manifests")
+        for corpus in ["gigaspeech", "voxpopuli", "spgispeech", "cochlscene", "nsynth"] {
+            for (side, part) in [("train", rows.prefix(6)), ("test", rows.suffix(6))] {
+                let lines = try part.map { String(decoding: try JSONSerialization.data(withJSONObject: $0, options: .sortedKeys), as: UTF8.self) }
+                try (lines.joined(separator: "\n") + "\n").write(to: manifests.appendingPathComponent("\(corpus)_\(side).jsonl"), atomically: true, encoding: .utf8)
+            }
+        }
+        for side in ["development", "evaluation"] {
+            let clotho = try folder("clotho/\(side)")
+            var csv = "file_name,caption_1,caption_2\n"
+            for row in rows {
+                let source = URL(fileURLWithPath: try #require(row["audio_filepath"] as? String))
+                let name = "\(side)-\(source.lastPathComponent)"
+                try fm.copyItem(at: source, to: clotho.appendingPathComponent(name))
+                csv += "\(name),a sound called \(source.deletingPathExtension().lastPathComponent),another caption\n"
+            }
+            try csv.write(to: clotho.appendingPathComponent("clotho_captions_\(side).csv"), atomically: true, encoding: .utf8)
+        }
+    }
+}
