@@ -26,12 +26,14 @@ let package = Package(
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
         /// SHA-256 from the system libcrypto (OpenSSL 3).
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        /// libcurl 7.85 or later (Debian's libcurl4-openssl-dev): the remote cache's HTTP transfers.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // MARK: engine
         /// YAML experiment file → typed spec with source marks, foreach expansion, overrides, validation.
         .target(name: "EarshotSpec", dependencies: [.product(name: "Yams", package: "Yams")]),
         /// Content-addressed artifacts (deterministic HDF5), action index, hashing, fingerprints, verify, gc.
-        .target(name: "EarshotStore", dependencies: ["CHDF5", "CLibCrypto"]),
+        .target(name: "EarshotStore", dependencies: ["CHDF5", "CLibCrypto", "CCurl"]),
         /// DAG, waves, node keys (SHA-256 of canonical JSON), the printable plan and `why` explanations.
         .target(name: "EarshotGraph", dependencies: ["EarshotSpec", "EarshotStore"]),
         /// Executors (local structured concurrency), the node-kind protocol, progress, run records.

@@ -3,8 +3,10 @@
 # nginx (WebDAV) server on loopback, with the same parallelism (8 transfers at once). Prints MB/s and the ratio.
 #   bash Benchmarks/remote_bench.sh [OBJECTS] [MB_EACH]      default 32 objects of 8 MB
 # Uses $EARSHOT (default .build/release/earshot; build it with `swift build -c release --product earshot`).
-# earshot does more than curl per object (a HEAD before each upload, a SHA-256 of every download before it enters the
-# store, an action record per node), which is what the ratio measures. Target: earshot within 1.5x of curl.
+# Both move the bytes with libcurl; earshot does more per object, which is what the ratio measures: a HEAD before each
+# upload and a PUT of each node's action record; on pull, a GET of each node's action record, a SHA-256 of every object
+# computed as it streams to disk, and an fsync and rename of the object and of the record into the store (curl leaves
+# its files unflushed). Target: earshot within 1.5x of curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)

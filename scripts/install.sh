@@ -11,7 +11,7 @@ DEPS_ONLY=0
 
 # System libraries (C shims link them) and the tools tests use.
 PACKAGES=(pkg-config libhdf5-dev libsndfile1-dev libfftw3-dev libsoxr-dev espeak-ng
-          zlib1g-dev libssl-dev python3-venv chromium nginx-light slurm-wlm munge)
+          zlib1g-dev libssl-dev libcurl4-openssl-dev python3-venv chromium nginx-light slurm-wlm munge)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

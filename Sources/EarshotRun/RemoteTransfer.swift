@@ -73,7 +73,9 @@ public struct RemoteTransfer: Sendable {
                     let (node, key) = wanted[j]
                     group.addTask { (node.id, try await remote.fetch(key: key, into: store)) }
                 }
-                while next < min(wanted.count, remote.options.parallelTransfers) { start(next); next += 1 }
+                // More lookups than transfer slots: while some fetches flush and record what they got, the
+                // transport already runs the next ones' requests (it caps transfers at `parallelTransfers` itself).
+                while next < min(wanted.count, 4 * remote.options.parallelTransfers) { start(next); next += 1 }
                 while let (id, result) = try await group.next() {
                     results[id] = result
                     if next < wanted.count { start(next); next += 1 }

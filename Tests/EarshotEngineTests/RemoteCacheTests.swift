@@ -183,6 +183,59 @@ struct RemoteCacheTests {
         #expect(wrong.stderr.contains("the credentials from EARSHOT_REMOTE_TOKEN were refused"), "the token takes precedence: \(wrong.stderr)")
     }
 
+    /// Sizes around libcurl's 16 KiB body pieces and the 1 MiB write buffer, empty and multi-MiB objects, more objects
+    /// than transfer slots, then many more requests at once than slots.
+    @Test func objectsOfEverySizeStreamThroughFewSlotsAndArriveVerified() async throws {
+        let server = try NginxRemote()
+        let source = try ArtifactStore(root: dir.appendingPathComponent("source"))
+        let sizes = [0, 1, 16_383, 16_384, 16_385, (1 << 20) - 1, 1 << 20, (1 << 20) + 1, 5_000_017] + (0..<31).map { 100 + 997 * $0 }
+        var objects: [OutputObject] = []
+        for (i, size) in sizes.enumerated() {
+            var state = UInt64(i + 1) &* 0x9E37_79B9_7F4A_7C15
+            let bytes = (0..<size).map { _ -> UInt8 in
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return UInt8(truncatingIfNeeded: state >> 56)
+            }
+            let digest = try source.putObject(ext: "bin") { try Data(bytes).write(to: $0) }
+            objects.append(OutputObject(object: digest, content: digest, ext: "bin", type: "blob", bytes: size))
+        }
+        let record = ActionRecord(key: SHA256.hash("forty objects"), experiment: "t", node: "n", kind: "blob",
+                                  outputs: ["first": objects[0]], attachments: Array(objects.dropFirst()), keyInputs: "{}",
+                                  inputSources: [:], createdAt: Date(), seconds: 0, producer: "test")
+        let remote = try RemoteCache(url: URL(string: server.url)!, options: .init(parallelTransfers: 3), credentials: .some(nil))
+        let pushed = try await remote.push(record, from: source)
+        #expect(pushed.objects == sizes.count && pushed.bytes == sizes.reduce(0, +) && pushed.actions == 1, "\(pushed)")
+
+        let target = try ArtifactStore(root: dir.appendingPathComponent("target"))
+        guard case .hit(let fetched, let transfer) = try await remote.fetch(key: record.key, into: target) else {
+            Issue.record("the pushed record was not found")
+            return
+        }
+        #expect(fetched.key == record.key && fetched.attachments == record.attachments)
+        #expect(transfer.objects == sizes.count && transfer.bytes == sizes.reduce(0, +) && transfer.skipped == 0, "\(transfer)")
+        for object in objects {
+            #expect(target.verifyObject(object.object, ext: "bin") == .ok)
+            #expect(FileManager.default.contents(atPath: target.objectURL(object.object, ext: "bin").path)
+                    == FileManager.default.contents(atPath: source.objectURL(object.object, ext: "bin").path))
+        }
+        #expect(FileSystem.files(under: target.root.appendingPathComponent("tmp")).isEmpty, "no temporary file is left behind")
+        guard case .hit(_, let again) = try await remote.fetch(key: record.key, into: target) else {
+            Issue.record("the second lookup missed")
+            return
+        }
+        #expect(again.objects == 0 && again.skipped == sizes.count, "objects already in the store are not downloaded again")
+
+        // Many more requests at once than slots: each queued request starts as soon as a slot frees up (waiting
+        // for the transport's 1 s poll timeout instead took 4-9 s here; a few milliseconds is normal).
+        let lookups = Date()
+        let found = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for i in 0..<40 { group.addTask { try await remote.fetchAction(SHA256.hash("absent \(i)")) != nil } }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(found == 0)
+        #expect(Date().timeIntervalSince(lookups) < 2, "40 lookups through 3 slots stalled: \(Date().timeIntervalSince(lookups)) s")
+    }
+
     func earshotWith(_ args: [String], in dir: URL, environment: [String: String]) throws -> CLIResult {
         try BackgroundEarshot(args, in: dir, environment: environment).finish()
     }
