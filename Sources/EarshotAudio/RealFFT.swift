@@ -5,8 +5,9 @@ import Synchronization
 ///
 /// Conventions (FFTW's): `forward` computes X[k] = Σₙ x[n]·e^(−2πikn/N) for k = 0…N/2, unnormalised;
 /// `inverse` computes x[n] = Σₖ X[k]·e^(+2πikn/N) over the full Hermitian spectrum, also unnormalised,
-/// so `inverse(forward(x)) = N·x`. Plans come from `FFTWPlanner.shared` with `FFTW_ESTIMATE`, which
-/// yields the same plan — and the same bits — on every run, unlike `FFTW_MEASURE`.
+/// so `inverse(forward(x)) = N·x`. Plans come from `FFTWPlanner.shared` with `FFTW_ESTIMATE` after importing
+/// the fixed wisdom in `FFTWWisdom`, which yields the same plan — and the same bits — on every run, unlike
+/// `FFTW_MEASURE`.
 /// Thread-safety: plans are immutable and executed with FFTW's new-array functions, which FFTW documents
 /// as thread-safe; each thread uses its own `FFTWorkspace`.
 public struct RealFFT: Sendable {
@@ -28,6 +29,7 @@ public struct RealFFT: Sendable {
     public func makeWorkspace() -> FFTWorkspace { FFTWorkspace(size: size) }
 
     /// `workspace.real` (length `size`) → `workspace.spectrum` (interleaved re, im; `binCount` pairs).
+    /// `workspace.real` is left unchanged (FFTW's out-of-place r2c preserves its input by default).
     public func forward(_ workspace: FFTWorkspace) {
         precondition(workspace.size == size, "workspace size \(workspace.size) does not match fft size \(size)")
         fftw_execute_dft_r2c(forwardPlan.raw, workspace.realPointer, workspace.complexPointer)
@@ -81,11 +83,18 @@ final class FFTWPlan: Sendable {
 }
 
 /// The one place FFTW plans are made. FFTW's planner is not thread-safe, so every planning call runs
-/// under `cache`'s mutex; plans are cached per size and reused by every `RealFFT` of that size.
+/// under `cache`'s mutex; plans are cached per size and reused by every `RealFFT` of that size. The first
+/// use imports `FFTWWisdom.recorded`, which fixes the plans for the sizes it covers.
 final class FFTWPlanner: Sendable {
     static let shared = FFTWPlanner()
 
     private let cache = Mutex<[Int: (forward: FFTWPlan, inverse: FFTWPlan)]>([:])
+
+    private init() {
+        // `shared` is initialised once, before any plan exists, so nothing else is inside FFTW's planner here.
+        // A refused import (another FFTW version, a CPU without AVX) leaves plain FFTW_ESTIMATE planning.
+        _ = fftw_import_wisdom_from_string(FFTWWisdom.recorded)
+    }
 
     func plans(size: Int) -> (FFTWPlan, FFTWPlan) {
         cache.withLock { cache in

@@ -79,6 +79,52 @@ public struct STFT: Sendable {
         }
     }
 
+    /// Power spectra of `width` consecutive frames at a time, for callers that process frames in SIMD lanes:
+    /// calls `body(firstFrame, count, power)` in frame order with `power[k * width + lane]` = |X[k]|² of frame
+    /// `firstFrame + lane` (bin-major, frames interleaved); lanes `count..<width` of the last call hold zeros.
+    /// The buffer is reused between calls; copy what you keep.
+    public func forEachPowerBatch(_ samples: [Float], width: Int,
+                                  _ body: (Int, Int, UnsafeBufferPointer<Double>) throws -> Void) rethrows {
+        precondition(width >= 1, "batch width must be positive")
+        let frames = frameCount(sampleCount: samples.count)
+        let workspace = fft.makeWorkspace()
+        let bins = binCount
+        let power = UnsafeMutableBufferPointer<Double>.allocate(capacity: bins * width)
+        defer { power.deallocate() }
+        try samples.withUnsafeBufferPointer { source in
+            try window.withUnsafeBufferPointer { window in
+                let real = workspace.real.baseAddress!
+                let spectrum = workspace.spectrum.baseAddress!
+                let w = window.baseAddress!
+                let out = power.baseAddress!
+                let n = nFFT
+                for first in stride(from: 0, to: frames, by: width) {
+                    let count = min(width, frames - first)
+                    for lane in 0..<width {
+                        guard lane < count else {
+                            for k in 0..<bins { out[k &* width &+ lane] = 0 }
+                            continue
+                        }
+                        let frame = first + lane
+                        if let start = framing.interiorStart(frame, sampleCount: source.count) {
+                            let x = source.baseAddress! + start
+                            for i in 0..<n { real[i] = Double(x[i]) * w[i] }
+                        } else {
+                            framing.copyFrame(frame, of: source, into: real)
+                            for i in 0..<n { real[i] *= w[i] }
+                        }
+                        fft.forward(workspace)
+                        for k in 0..<bins {
+                            let re = spectrum[2 &* k], im = spectrum[2 &* k &+ 1]
+                            out[k &* width &+ lane] = re * re + im * im
+                        }
+                    }
+                    try body(first, count, UnsafeBufferPointer(power))
+                }
+            }
+        }
+    }
+
     /// The whole power spectrogram, frame-major: `values[frame * binCount + bin]`.
     public func powerSpectrogram(_ samples: [Float]) -> Spectrogram {
         let frames = frameCount(sampleCount: samples.count)

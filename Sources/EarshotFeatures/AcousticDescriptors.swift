@@ -6,17 +6,21 @@ import Foundation
 /// One STFT (`STFT`: centred, zero-padded, periodic Hann, window = `nFFT`) feeds every spectral row:
 /// - **MFCC** = `librosa.feature.mfcc(y, sr, n_mfcc, n_fft, hop_length, n_mels, fmin, fmax)`: power
 ///   spectrogram |X|² → Slaney mel bank (`MelFilterbank`) → `power_to_db(ref=1.0, amin=1e-10, top_db)`
-///   (10·log10, floored at the *utterance* maximum − top_db) → orthonormal DCT-II, first `nMFCC` rows.
+///   (10·log10, evaluated as (10 / ln 10)·ln, floored at the *utterance* maximum − top_db) → orthonormal DCT-II,
+///   first `nMFCC` rows.
 /// - **centroid** Σ f·S / Σ S, **bandwidth** (Σ (S/ΣS)·(f − centroid)²)^½ and **rolloff** (smallest bin
 ///   frequency whose cumulative magnitude reaches `rolloffPercent` of the total) on the *magnitude* |X|
-///   (librosa's `power=1` for these). Silent frames (Σ S below the smallest normal double) give 0 for all
-///   three, as librosa's `normalize` leaves them unscaled.
+///   (librosa's `power=1` for these; `SpectralShape`). Silent frames (Σ S below the smallest normal double)
+///   give 0 for all three, as librosa's `normalize` leaves them unscaled.
 /// - **RMS** = `librosa.feature.rms(frame_length, hop_length, center=True)`: √(mean x²) over zero-padded
 ///   frames, computed in double (librosa's default squares in float32; the two agree to ~1e-7 relative).
 /// - **ZCR** = `librosa.feature.zero_crossing_rate(frame_length, hop_length, center=True)`: edge-padded
 ///   frames, |x| ≤ 1e-10 counts as +0, a crossing is a sign-bit change between neighbours inside the frame
-///   (the first position never counts, `pad=False`), divided by `frameLength`.
+///   (the first position never counts, `pad=False`), divided by `frameLength` (`FrameEnergy`).
 /// - **pitch** = `librosa.yin` (`YINPitchTracker`) with a voicing flag per frame.
+///
+/// Frames go through the spectral and pitch rows `FrameBatch.width` at a time, one SIMD lane per frame, so
+/// every per-frame sum keeps numpy's order along the frame's axis.
 ///
 /// Where librosa and this type part: librosa accepts an empty signal (one frame of padding) — here it is an
 /// error; inputs shorter than `nFFT` or the YIN frame are zero-padded exactly as librosa does. librosa
@@ -30,8 +34,12 @@ public struct AcousticDescriptors: Sendable {
     let melBank: MelFilterbank
     /// Orthonormal DCT-II rows: dct[c·nMels + m].
     let dct: [Double]
-    let binFrequencies: [Double]
+    let shape: SpectralShape
+    let energy: FrameEnergy
     let pitch: YINPitchTracker
+    /// Column names of `pool`, in order: `mfcc_<c>_<stat>` for c = 0…nMFCC−1, then `centroid`, `bandwidth`,
+    /// `rolloff`, `rms`, `zcr`, `pitch` (each × mean, std, p10, p50, p90), then `pitch_voiced_fraction`.
+    public let columnNames: [String]
 
     public init(parameters: AcousticParameters = AcousticParameters()) throws {
         try parameters.validate()
@@ -44,8 +52,11 @@ public struct AcousticDescriptors: Sendable {
         }
         melBank = MelFilterbank(sampleRate: parameters.sampleRate, nFFT: parameters.nFFT,
                                 bandCount: parameters.nMels, fMin: parameters.fMin, fMax: parameters.resolvedFMax)
-        binFrequencies = stft.binFrequencies(sampleRate: parameters.sampleRate)
+        shape = SpectralShape(binFrequencies: stft.binFrequencies(sampleRate: parameters.sampleRate),
+                              rolloffPercent: parameters.rolloffPercent)
+        energy = FrameEnergy(frameLength: parameters.frameLength, hopLength: parameters.hopLength)
         dct = Self.orthonormalDCT(rows: parameters.nMFCC, size: parameters.nMels)
+        columnNames = Self.columnNames(mfccCount: parameters.nMFCC)
         pitch = YINPitchTracker(sampleRate: parameters.sampleRate, frameLength: parameters.pitchFrameLength,
                                 hopLength: parameters.hopLength, fMin: parameters.pitchFMin,
                                 fMax: parameters.pitchFMax, threshold: parameters.troughThreshold)
@@ -69,171 +80,101 @@ public struct AcousticDescriptors: Sendable {
     /// and `nonFiniteSample` at the first NaN/∞. Inputs shorter than `nFFT` are zero-padded as librosa does.
     public func frames(_ samples: [Float]) throws -> AcousticFrames {
         guard !samples.isEmpty else { throw FeatureError.emptyInput(feature: "acoustic descriptors") }
-        if let bad = samples.firstIndex(where: { !$0.isFinite }) { throw FeatureError.nonFiniteSample(index: bad) }
+        if let bad = samples.withUnsafeBufferPointer(Self.firstNonFinite) { throw FeatureError.nonFiniteSample(index: bad) }
         let p = parameters
         let frameCount = stft.frameCount(sampleCount: samples.count)
-        let bins = stft.binCount, bands = p.nMels
-        var logMel = [Double](repeating: 0, count: frameCount * bands)
+        let bands = p.nMels, width = FrameBatch.width
+        // Log-mel in batch layout (`mel`'s layout, batch after batch): logMel[(t / w · bands + m) · w + t mod w].
+        let batches = (frameCount + width - 1) / width
+        let logMel = UnsafeMutablePointer<Double>.allocate(capacity: batches * bands * width)
         var centroid = [Double](repeating: 0, count: frameCount)
         var bandwidth = [Double](repeating: 0, count: frameCount)
         var rolloff = [Double](repeating: 0, count: frameCount)
-        let magnitude = UnsafeMutablePointer<Double>.allocate(capacity: bins)
-        let mel = UnsafeMutablePointer<Double>.allocate(capacity: bands)
-        defer { magnitude.deallocate(); mel.deallocate() }
-        let amin = 1e-10
-        let referenceDB = 10 * log10(max(amin, 1.0))
-        let tiny = Double.leastNormalMagnitude
-        var maximumDB = -Double.infinity
-        binFrequencies.withUnsafeBufferPointer { freq in
-            logMel.withUnsafeMutableBufferPointer { logMel in
-                stft.forEachPowerFrame(samples) { t, power in
-                    melBank.apply(power, into: mel)
-                    for m in 0..<bands {
-                        let db = 10 * log10(max(amin, mel[m])) - referenceDB
-                        logMel[t * bands + m] = db
-                        maximumDB = max(maximumDB, db)
-                    }
-                    for k in 0..<bins { magnitude[k] = power[k].squareRoot() }
-                    let (total, weighted) = Self.sums(magnitude, freq.baseAddress!, count: bins)
-                    let norm = total < tiny ? 1.0 : total
-                    let c = weighted / norm
-                    let spread = Self.weightedSquaredDeviation(magnitude, freq.baseAddress!, center: c, count: bins) / norm
-                    let threshold = p.rolloffPercent * total
-                    var cumulative = 0.0
-                    var rollIndex = bins - 1
-                    for k in 0..<bins {
-                        cumulative += magnitude[k]
-                        if cumulative >= threshold { rollIndex = k; break }
-                    }
-                    centroid[t] = c
-                    bandwidth[t] = spread.squareRoot()
-                    rolloff[t] = freq[rollIndex]
-                }
+        let magnitude = UnsafeMutablePointer<Double>.allocate(capacity: stft.binCount * width)
+        defer { logMel.deallocate(); magnitude.deallocate() }
+        let amin = FrameBatch.Lanes(repeating: 1e-10)
+        let referenceDB = 10 * log10(max(1e-10, 1.0))
+        // 10·log10(x) as (10 / ln 10)·ln(x) (`FrameBatch.logarithm`); the two agree to an ulp or two.
+        let decibelsPerNeper = 10 / M_LN10
+        var maximumDB = FrameBatch.Lanes(repeating: -.infinity)
+        stft.forEachPowerBatch(samples, width: width) { first, count, power in
+            let power = power.baseAddress!
+            let mel = logMel + first * bands
+            melBank.apply(batch: power, into: mel)
+            // Lanes past the last frame take no part in the maximum.
+            var valid = SIMDMask<SIMD4<Int64>>(repeating: true)
+            for lane in count..<width { valid[lane] = false }
+            for m in 0..<bands {
+                let power = pointwiseMax(FrameBatch.load(mel, row: m), amin)
+                let db = decibelsPerNeper * FrameBatch.logarithm(power) - referenceDB
+                FrameBatch.store(db, mel, row: m)
+                maximumDB = pointwiseMax(maximumDB, db.replacing(with: -.infinity, where: .!valid))
+            }
+            let (c, b, r) = shape.describe(power: power, magnitude: magnitude)
+            for lane in 0..<count {
+                centroid[first + lane] = c[lane]
+                bandwidth[first + lane] = b[lane]
+                rolloff[first + lane] = r[lane]
             }
         }
-        let mfcc = cepstrum(logMel: &logMel, frameCount: frameCount, maximumDB: maximumDB)
-        let (rms, zcr) = energyAndCrossings(samples)
+        let mfcc = cepstrum(logMel: logMel, frameCount: frameCount, maximumDB: maximumDB.max())
+        let (rms, zcr) = samples.withUnsafeBufferPointer { energy.rmsAndCrossings($0) }
         let (f0, voiced) = pitch.track(samples)
         return AcousticFrames(frameCount: frameCount, mfccCount: p.nMFCC, mfcc: mfcc, centroid: centroid,
                               bandwidth: bandwidth, rolloff: rolloff, rms: rms, zcr: zcr, f0: f0, voiced: voiced)
     }
 
-    /// Applies the top_db floor to the whole utterance's log-mel, then the DCT (coefficient-major output).
-    private func cepstrum(logMel: inout [Double], frameCount: Int, maximumDB: Double) -> [Double] {
-        let bands = parameters.nMels, coefficients = parameters.nMFCC
-        if let topDB = parameters.topDB {
-            let floor = maximumDB - topDB
-            for i in logMel.indices where logMel[i] < floor { logMel[i] = floor }
-        }
-        var mfcc = [Double](repeating: 0, count: coefficients * frameCount)
-        logMel.withUnsafeBufferPointer { logMel in
+    /// Applies the top_db floor to the whole utterance's log-mel (batch layout, see `frames`), then the DCT:
+    /// out[c, t] = Σₘ dct[c, m] · max(logMel[m, t], floor), summed over bands in order, a batch of frames at a
+    /// time in SIMD lanes.
+    private func cepstrum(logMel: UnsafePointer<Double>, frameCount: Int, maximumDB: Double) -> [Double] {
+        let bands = parameters.nMels, coefficients = parameters.nMFCC, width = FrameBatch.width
+        let floor = FrameBatch.Lanes(repeating: parameters.topDB.map { maximumDB - $0 } ?? -.infinity)
+        let floored = UnsafeMutablePointer<FrameBatch.Lanes>.allocate(capacity: bands)
+        defer { floored.deallocate() }
+        return [Double](unsafeUninitializedCapacity: coefficients * frameCount) { out, initialized in
             dct.withUnsafeBufferPointer { dct in
-                mfcc.withUnsafeMutableBufferPointer { out in
-                    for t in 0..<frameCount {
-                        let row = logMel.baseAddress! + t * bands
-                        for c in 0..<coefficients {
-                            var sum = 0.0
-                            for m in 0..<bands { sum += dct[c * bands + m] * row[m] }
-                            out[c * frameCount + t] = sum
-                        }
+                for first in stride(from: 0, to: frameCount, by: width) {
+                    let count = min(width, frameCount - first)
+                    let batch = logMel + first * bands
+                    for m in 0..<bands {
+                        let values = FrameBatch.load(batch, row: m)
+                        floored[m] = values.replacing(with: floor, where: values .< floor)
+                    }
+                    for c in 0..<coefficients {
+                        var sum = FrameBatch.Lanes(repeating: 0)
+                        let weights = dct.baseAddress! + c * bands
+                        for m in 0..<bands { sum += weights[m] * floored[m] }
+                        let target = out.baseAddress! + (c * frameCount + first)
+                        for lane in 0..<count { target[lane] = sum[lane] }
                     }
                 }
             }
+            initialized = coefficients * frameCount
         }
-        return mfcc
     }
 
-    /// RMS over zero-padded frames and ZCR over edge-padded frames, both `frameLength` long.
-    private func energyAndCrossings(_ samples: [Float]) -> (rms: [Double], zcr: [Double]) {
-        let length = parameters.frameLength
-        let zeroFraming = CenteredFraming(frameLength: length, hopLength: parameters.hopLength, padding: .zeros)
-        let edgeFraming = CenteredFraming(frameLength: length, hopLength: parameters.hopLength, padding: .edge)
-        let frames = zeroFraming.frameCount(sampleCount: samples.count)
-        var rms = [Double](repeating: 0, count: frames)
-        var zcr = [Double](repeating: 0, count: frames)
-        let buffer = UnsafeMutablePointer<Double>.allocate(capacity: length)
-        let flags = UnsafeMutablePointer<UInt8>.allocate(capacity: length)
-        defer { buffer.deallocate(); flags.deallocate() }
-        let threshold = 1e-10
-        samples.withUnsafeBufferPointer { source in
-            for t in 0..<frames {
-                let frame: UnsafePointer<Double>
-                if let start = zeroFraming.interiorStart(t, sampleCount: source.count) {
-                    let x = source.baseAddress! + start
-                    for i in 0..<length { buffer[i] = Double(x[i]) }
-                    frame = UnsafePointer(buffer)
-                } else {
-                    zeroFraming.copyFrame(t, of: source, into: buffer)
-                    frame = UnsafePointer(buffer)
-                }
-                rms[t] = (Self.sumOfSquares(frame, count: length) / Double(length)).squareRoot()
-                if zeroFraming.interiorStart(t, sampleCount: source.count) == nil {
-                    edgeFraming.copyFrame(t, of: source, into: buffer)
-                }
-                zcr[t] = Double(Self.signChanges(frame, count: length, threshold: threshold, flags: flags)) / Double(length)
+    /// Index of the first NaN or ±∞. Blocks of samples are screened with integer operations that vectorise:
+    /// adding 2²³ to a float's exponent field carries into the sign bit exactly when the exponent is all ones.
+    static func firstNonFinite(_ samples: UnsafeBufferPointer<Float>) -> Int? {
+        let block = 1_024
+        var start = 0
+        while start < samples.count {
+            let end = min(start + block, samples.count)
+            var carry: UInt32 = 0
+            for i in start..<end { carry |= (samples[i].bitPattern & 0x7f80_0000) &+ 0x0080_0000 }
+            if carry & 0x8000_0000 != 0 {
+                for i in start..<end where !samples[i].isFinite { return i }
             }
+            start = end
         }
-        return (rms, zcr)
-    }
-
-    /// (Σ s, Σ f·s) with four interleaved partial sums each (rounding-level differences from numpy only).
-    @inline(__always)
-    static func sums(_ s: UnsafePointer<Double>, _ f: UnsafePointer<Double>, count: Int) -> (Double, Double) {
-        var t0 = 0.0, t1 = 0.0, t2 = 0.0, t3 = 0.0, w0 = 0.0, w1 = 0.0, w2 = 0.0, w3 = 0.0
-        var i = 0
-        while i &+ 4 <= count {
-            t0 += s[i]; t1 += s[i &+ 1]; t2 += s[i &+ 2]; t3 += s[i &+ 3]
-            w0 += f[i] * s[i]; w1 += f[i &+ 1] * s[i &+ 1]; w2 += f[i &+ 2] * s[i &+ 2]; w3 += f[i &+ 3] * s[i &+ 3]
-            i &+= 4
-        }
-        while i < count { t0 += s[i]; w0 += f[i] * s[i]; i &+= 1 }
-        return ((t0 + t1) + (t2 + t3), (w0 + w1) + (w2 + w3))
-    }
-
-    /// Σ s·(f − center)², four interleaved partial sums.
-    @inline(__always)
-    static func weightedSquaredDeviation(_ s: UnsafePointer<Double>, _ f: UnsafePointer<Double>,
-                                         center: Double, count: Int) -> Double {
-        var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
-        var i = 0
-        while i &+ 4 <= count {
-            let d0 = f[i] - center, d1 = f[i &+ 1] - center, d2 = f[i &+ 2] - center, d3 = f[i &+ 3] - center
-            a0 += s[i] * d0 * d0; a1 += s[i &+ 1] * d1 * d1; a2 += s[i &+ 2] * d2 * d2; a3 += s[i &+ 3] * d3 * d3
-            i &+= 4
-        }
-        while i < count { let d = f[i] - center; a0 += s[i] * d * d; i &+= 1 }
-        return (a0 + a1) + (a2 + a3)
-    }
-
-    /// Σ x², four interleaved partial sums (numpy also sums in blocks; the difference is rounding only).
-    @inline(__always)
-    static func sumOfSquares(_ x: UnsafePointer<Double>, count: Int) -> Double {
-        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-        var i = 0
-        while i &+ 4 <= count {
-            s0 += x[i] * x[i]; s1 += x[i &+ 1] * x[i &+ 1]
-            s2 += x[i &+ 2] * x[i &+ 2]; s3 += x[i &+ 3] * x[i &+ 3]
-            i &+= 4
-        }
-        while i < count { s0 += x[i] * x[i]; i &+= 1 }
-        return (s0 + s1) + (s2 + s3)
-    }
-
-    /// Positions i ≥ 1 where the sign bit of x[i] differs from x[i−1], values with |x| ≤ threshold
-    /// counting as +0 (librosa's `zero_crossings(threshold=1e-10, zero_pos=True, pad=False)`).
-    @inline(__always)
-    static func signChanges(_ x: UnsafePointer<Double>, count: Int, threshold: Double,
-                            flags: UnsafeMutablePointer<UInt8>) -> Int {
-        for i in 0..<count { flags[i] = x[i] < -threshold ? 1 : 0 }
-        var changes = 0
-        for i in 1..<max(count, 1) { changes &+= Int(flags[i] ^ flags[i &- 1]) }
-        return changes
+        return nil
     }
 
     /// Column names of `pool`, in order: `mfcc_<c>_<stat>` for c = 0…nMFCC−1, then `centroid`, `bandwidth`,
     /// `rolloff`, `rms`, `zcr`, `pitch` (each × mean, std, p10, p50, p90), then `pitch_voiced_fraction`.
-    public var columnNames: [String] {
-        let rows = (0..<parameters.nMFCC).map { "mfcc_\($0)" } + ["centroid", "bandwidth", "rolloff", "rms", "zcr", "pitch"]
+    static func columnNames(mfccCount: Int) -> [String] {
+        let rows = (0..<mfccCount).map { "mfcc_\($0)" } + ["centroid", "bandwidth", "rolloff", "rms", "zcr", "pitch"]
         return rows.flatMap { row in PooledStatistics.suffixes.map { "\(row)_\($0)" } } + ["pitch_voiced_fraction"]
     }
 

@@ -55,17 +55,22 @@ public struct MelFilterbank: Sendable, Hashable {
         return weights[runStart[band] + offset]
     }
 
-    /// `out[m] = Σₖ W[m, k] · spectrum[k]`.
+    /// `out[m · w + lane] = Σₖ W[m, k] · power[k · w + lane]` for a lane-interleaved batch of spectra
+    /// (`w = FrameBatch.width`), summing each band's bins in ascending order.
     @inline(__always)
-    func apply(_ spectrum: UnsafeBufferPointer<Double>, into out: UnsafeMutablePointer<Double>) {
+    func apply(batch power: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
         weights.withUnsafeBufferPointer { w in
-            for band in 0..<bandCount {
-                var sum = 0.0
-                let start = runStart[band], length = runStart[band + 1] - start
-                let weightsRun = w.baseAddress! + start
-                let binsRun = spectrum.baseAddress! + firstBin[band]
-                for j in 0..<length { sum += weightsRun[j] * binsRun[j] }
-                out[band] = sum
+            firstBin.withUnsafeBufferPointer { firstBin in
+                runStart.withUnsafeBufferPointer { runStart in
+                    for band in 0..<bandCount {
+                        var sum = FrameBatch.Lanes(repeating: 0)
+                        let start = runStart[band], length = runStart[band &+ 1] &- start
+                        let weightsRun = w.baseAddress! + start
+                        let first = firstBin[band]
+                        for j in 0..<length { sum += weightsRun[j] * FrameBatch.load(power, row: first &+ j) }
+                        FrameBatch.store(sum, out, row: band)
+                    }
+                }
             }
         }
     }

@@ -49,6 +49,31 @@ import Testing
         }
     }
 
+    @Test("batched power frames equal the frame-by-frame spectrogram, with zero lanes past the last frame",
+          arguments: [1, 3, 4])
+    func batches(width: Int) throws {
+        let stft = try STFT(nFFT: 512, hopLength: 160)
+        for count in [1, 700, 16_123] {
+            let samples = (0..<count).map { i -> Float in
+                let x = Double(i)
+                return Float(0.5 * sin(x * 0.013) + 0.1 * cos(x * 1.7))
+            }
+            let spectrogram = stft.powerSpectrogram(samples)
+            var seen = 0
+            stft.forEachPowerBatch(samples, width: width) { first, lanes, power in
+                #expect(first == seen && lanes == min(width, spectrogram.frameCount - first))
+                for lane in 0..<width {
+                    for k in 0..<stft.binCount {
+                        let expected = lane < lanes ? spectrogram[first + lane, k] : 0
+                        #expect(power[k * width + lane] == expected, "frame \(first + lane) bin \(k)")
+                    }
+                }
+                seen += lanes
+            }
+            #expect(seen == spectrogram.frameCount)
+        }
+    }
+
     @Test("a bin-centred cosine puts its power in that bin")
     func cosinePeak() throws {
         let stft = try STFT(nFFT: 512, hopLength: 160)
@@ -72,7 +97,7 @@ import Testing
 }
 
 @Suite struct RealFFTTests {
-    @Test("inverse(forward(x)) = N · x", arguments: [1, 2, 15, 512, 1536])
+    @Test("inverse(forward(x)) = N · x", arguments: [1, 2, 15, 512, 768, 1536])
     func roundTrip(size: Int) {
         let fft = RealFFT(size: size)
         let workspace = fft.makeWorkspace()

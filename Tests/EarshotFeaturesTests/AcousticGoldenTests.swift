@@ -6,10 +6,12 @@ import Testing
 /// `AcousticDescriptors` against librosa 0.11 on speech, tones, chirp, noise, silence, a constant, a clipped
 /// sine and a clip shorter than n_fft.
 ///
-/// Measured worst cases over all fixtures: MFCC 2.8e-15 of the frame's largest coefficient (9e-13 dB
-/// absolute), centroid 3e-14 and bandwidth 6e-12 relative, rolloff identical in every frame, RMS identical
-/// (1.3e-7 against librosa's float32 default), ZCR identical, YIN f0 6e-13 relative with identical voicing,
-/// pooled values 6e-12 relative. The bounds below leave room for FFTW/libm differences across machines.
+/// Measured worst cases over all fixtures (batched SIMD frames, YIN's inverse transform as a DCT-I, FFTW plans
+/// from `FFTWWisdom`): MFCC 1.7e-15 of the frame's largest coefficient, centroid 8.5e-15 and bandwidth 2.1e-12
+/// relative, rolloff identical in every frame, RMS identical (1.3e-7 against librosa's float32 default), ZCR
+/// identical, YIN f0 1.7e-12 relative with identical voicing, pooled values 2.1e-12 relative (2.3e-13 absolute
+/// where the reference is within 1e-3 of 0). The bounds below leave room for FFTW/libm differences across
+/// machines.
 @Suite struct AcousticGoldenTests {
     static let descriptors = try! AcousticDescriptors()
 

@@ -21,7 +21,7 @@ public struct AcousticFeaturesKind: NodeKind {
 
     public var signature: KindSignature {
         KindSignature(
-            name: Self.name, version: 1,
+            name: Self.name, version: 2,
             summary: "pooled mfcc, spectral centroid/bandwidth/rolloff, rms, zcr and yin pitch per item (librosa conventions)",
             inputs: [InputSignature("split", "the items", types: [Split.artifactType])],
             outputs: [OutputSignature("features", type: FeatureTable.artifactType, "dense matrix X (items × pooled descriptors) with column names")],

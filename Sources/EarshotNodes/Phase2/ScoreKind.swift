@@ -24,7 +24,7 @@ public struct ScoreKind: NodeKind {
 
     /// Bumped whenever the artifact for the same key would change, including any change of output of the
     /// reference target (`ReferenceTarget`, `NGramLanguageModel`, `AcousticEmbedding`, `WordVocabulary`).
-    public static let version = 1
+    public static let version = 2
 
     public var signature: KindSignature {
         KindSignature(
