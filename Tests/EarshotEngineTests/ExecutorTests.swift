@@ -121,9 +121,11 @@ import Testing
         experiment: failing
         nodes:
           bad: {kind: fail, params: {message: "the input 'x.wav' is corrupt"}}
-          long\(tag): {kind: slow, params: {ms: 5000}}
+          long\(tag): {kind: slow, params: {ms: 120000}}
           after: {kind: scale, inputs: {x: bad}}
         """)
+        // `long` sleeps two minutes: only the cancellation that follows `bad`'s failure ends it in time, however
+        // loaded the machine is (with 5 s, a starved scheduler once let it finish first).
         let summary = try await box.run(path, jobs: 2)
         #expect(summary.ids(.failed) == ["bad"])
         #expect(summary.node("bad")?.reason == "the input 'x.wav' is corrupt")
@@ -156,7 +158,7 @@ import Testing
         experiment: interrupted
         nodes:
           quick: {kind: const}
-          sleepy\(tag): {kind: slow, inputs: {after: [quick]}, params: {ms: 20000}}
+          sleepy\(tag): {kind: slow, inputs: {after: [quick]}, params: {ms: 120000}}
         """)
         let executor = LocalExecutor(graph: try box.graph(path), registry: box.registry, store: box.store, options: .init(jobs: 2))
         let task = Task { await executor.run() }
