@@ -55,19 +55,10 @@ public struct STFT: Sendable {
         defer { power.deallocate() }
         try samples.withUnsafeBufferPointer { source in
             try window.withUnsafeBufferPointer { window in
-                let real = workspace.real.baseAddress!
                 let spectrum = workspace.spectrum.baseAddress!
-                let w = window.baseAddress!
-                let n = nFFT, bins = binCount
+                let bins = binCount
                 for frame in 0..<frames {
-                    if let start = framing.interiorStart(frame, sampleCount: source.count) {
-                        let x = source.baseAddress! + start
-                        for i in 0..<n { real[i] = Double(x[i]) * w[i] }
-                    } else {
-                        framing.copyFrame(frame, of: source, into: real)
-                        for i in 0..<n { real[i] *= w[i] }
-                    }
-                    fft.forward(workspace)
+                    transform(frame, of: source, window: window.baseAddress!, into: workspace)
                     let out = power.baseAddress!
                     for k in 0..<bins {
                         let re = spectrum[2 &* k], im = spectrum[2 &* k &+ 1]
@@ -93,11 +84,8 @@ public struct STFT: Sendable {
         defer { power.deallocate() }
         try samples.withUnsafeBufferPointer { source in
             try window.withUnsafeBufferPointer { window in
-                let real = workspace.real.baseAddress!
                 let spectrum = workspace.spectrum.baseAddress!
-                let w = window.baseAddress!
                 let out = power.baseAddress!
-                let n = nFFT
                 for first in stride(from: 0, to: frames, by: width) {
                     let count = min(width, frames - first)
                     for lane in 0..<width {
@@ -105,15 +93,7 @@ public struct STFT: Sendable {
                             for k in 0..<bins { out[k &* width &+ lane] = 0 }
                             continue
                         }
-                        let frame = first + lane
-                        if let start = framing.interiorStart(frame, sampleCount: source.count) {
-                            let x = source.baseAddress! + start
-                            for i in 0..<n { real[i] = Double(x[i]) * w[i] }
-                        } else {
-                            framing.copyFrame(frame, of: source, into: real)
-                            for i in 0..<n { real[i] *= w[i] }
-                        }
-                        fft.forward(workspace)
+                        transform(first + lane, of: source, window: window.baseAddress!, into: workspace)
                         for k in 0..<bins {
                             let re = spectrum[2 &* k], im = spectrum[2 &* k &+ 1]
                             out[k &* width &+ lane] = re * re + im * im
@@ -123,6 +103,22 @@ public struct STFT: Sendable {
                 }
             }
         }
+    }
+
+    /// Windows `frame` of `source` (centred framing, zero padding) into the workspace's real buffer and runs the
+    /// forward transform, leaving the spectrum in the workspace.
+    @inline(__always)
+    private func transform(_ frame: Int, of source: UnsafeBufferPointer<Float>, window w: UnsafePointer<Double>,
+                           into workspace: FFTWorkspace) {
+        let real = workspace.real.baseAddress!
+        if let start = framing.interiorStart(frame, sampleCount: source.count) {
+            let x = source.baseAddress! + start
+            for i in 0..<nFFT { real[i] = Double(x[i]) * w[i] }
+        } else {
+            framing.copyFrame(frame, of: source, into: real)
+            for i in 0..<nFFT { real[i] *= w[i] }
+        }
+        fft.forward(workspace)
     }
 
     /// The whole power spectrogram, frame-major: `values[frame * binCount + bin]`.
