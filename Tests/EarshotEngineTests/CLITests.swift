@@ -197,12 +197,12 @@ func objectNames(_ store: URL) -> Set<String> {
         experiment: interrupt
         nodes:
           quick: {kind: command, params: {run: [python3, sleeper.py, "0", "quick-started", "{out}"], outputs: [out.txt]}}
-          long: {kind: command, inputs: {after: quick}, params: {run: [python3, sleeper.py, "30", "long-started", "{out}"], outputs: [out.txt]}}
+          long: {kind: command, inputs: {after: quick}, params: {run: [python3, sleeper.py, "600", "long-started", "{out}"], outputs: [out.txt]}}
         """, "interrupt.yaml")
         let start = Date()
         let r = try earshotInterrupted(["run", "interrupt.yaml", "--store", "s", "--json"], in: dir, when: marker)
         #expect(r.status == 130, "\(r.stderr)")
-        #expect(Date().timeIntervalSince(start) < 20, "the 30 s child was terminated, not waited for")
+        #expect(Date().timeIntervalSince(start) < 120, "the 600 s child was terminated, not waited for")
         #expect(r.stderr.contains("interrupted: cancelling running nodes"))
         #expect(r.stdout.contains("\"status\":\"cancelled\""))
         #expect(try earshot(["cache", "verify", "--store", "s"], in: dir).status == 0)

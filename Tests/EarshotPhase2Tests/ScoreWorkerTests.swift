@@ -156,7 +156,7 @@ import Testing
         #expect(StoreMaintenance(store: store).collectPartialResults(maxAge: 86_400).folders == 0)
     }
 
-    @Test func cancellationKillsWorkers() async throws {
+    @Test(.timeLimit(.minutes(2))) func cancellationKillsWorkers() async throws {
         let box = try Phase2Sandbox()
         let pool = WorkerPool(command: WorkerCommand(program: URL(fileURLWithPath: "/usr/bin/env"),
                                                      arguments: ["python3", Fixtures.fakeWorker, "--hang-on", "a"],
@@ -168,8 +168,9 @@ import Testing
         let t0 = Date()
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
-        // The worker hangs forever; cancellation must not wait for it (SIGTERM, then SIGKILL after 2 s).
-        #expect(Date().timeIntervalSince(t0) < 15)
+        // The worker hangs forever; cancellation must not wait for it (SIGTERM, then SIGKILL after 2 s). The bound
+        // is loose on purpose: waiting would never end, and a loaded machine once took 15.3 s.
+        #expect(Date().timeIntervalSince(t0) < 60)
     }
 
     @Test func poolRunsTheRequestedNumberOfWorkersAndRecordsEachItemOnce() async throws {
