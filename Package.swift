@@ -74,7 +74,7 @@ let package = Package(
             "EarshotData", "EarshotAudio", "EarshotLearn", "EarshotNodes", "EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec",
         ], exclude: ["Fixtures"]),
         .testTarget(name: "EarshotPhase1Tests", dependencies: [
-            "EarshotNodes", "EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec", "EarshotData", "EarshotLearn",
+            "EarshotTestKinds", "EarshotNodes", "EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec", "EarshotData", "EarshotLearn",
             "EarshotAudio", "EarshotFeatures",
         ]),
         .testTarget(name: "EarshotPhase2Tests", dependencies: [

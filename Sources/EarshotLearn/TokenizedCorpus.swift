@@ -34,6 +34,31 @@ public struct TokenizedCorpus: Sendable {
         self.sortedTermIDs = sorted
     }
 
+    /// The documents at `rows`, in that order, repeats allowed (each copy is a document of its own, as in a
+    /// bootstrap resample), sharing this corpus's term table: nothing is analysed again. Fits on it equal fits on
+    /// those documents' strings, because terms absent from `rows` have document frequency 0 and a vectorizer
+    /// keeps only terms with document frequency ≥ 1.
+    public func selecting(rows: [Int]) -> TokenizedCorpus {
+        var starts = [0], ids: [Int32] = []
+        starts.reserveCapacity(rows.count + 1)
+        for d in rows {
+            precondition(d >= 0 && d < count, "corpus row \(d) out of range")
+            ids.append(contentsOf: termIDs[documentStarts[d]..<documentStarts[d + 1]])
+            starts.append(ids.count)
+        }
+        return TokenizedCorpus(ngramRange: ngramRange, terms: terms, documentStarts: starts, termIDs: ids,
+                               sortedTermIDs: sortedTermIDs)
+    }
+
+    private init(ngramRange: ClosedRange<Int>, terms: TermTable, documentStarts: [Int], termIDs: [Int32],
+                 sortedTermIDs: [Int32]) {
+        self.ngramRange = ngramRange
+        self.terms = terms
+        self.documentStarts = documentStarts
+        self.termIDs = termIDs
+        self.sortedTermIDs = sortedTermIDs
+    }
+
     /// Number of documents.
     public var count: Int { documentStarts.count - 1 }
 

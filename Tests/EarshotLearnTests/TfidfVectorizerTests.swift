@@ -54,6 +54,19 @@ struct TfidfVectorizerTests {
         #expect(fromCorpus.transform(testRows.map { documents[$0] }) == fromStrings.transform(corpus, rows: testRows))
     }
 
+    @Test("a resampled corpus (repeated rows) fits like the resampled strings")
+    func selectedRowsMatchTheirStrings() throws {
+        let documents = Self.fixture.cases[0].fit
+        let rows = [3, 0, 3, 3, 1] + Array(stride(from: 2, to: documents.count, by: 4))
+        let resampled = try TokenizedCorpus(documents: documents).selecting(rows: rows)
+        #expect(resampled.count == rows.count)
+        let fromStrings = try TfidfVectorizer().fit(rows.map { documents[$0] })
+        let fromCorpus = try TfidfVectorizer().fit(resampled, rows: Array(0..<resampled.count))
+        #expect(fromCorpus.vocabulary == fromStrings.vocabulary)
+        #expect(fromCorpus.idf == fromStrings.idf)
+        #expect(fromCorpus.transform(resampled, rows: Array(0..<resampled.count)) == fromStrings.transform(rows.map { documents[$0] }))
+    }
+
     @Test("tokens are maximal runs of two or more word characters, lowercased like Python")
     func tokenization() throws {
         let model = try TfidfVectorizer(ngramRange: 1...1).fit(["A b_ I'm ΟΔΟΣ x² cafe\u{301} 😀ok Ⅷb"])

@@ -1,3 +1,4 @@
+import EarshotTestKinds
 import EarshotData
 import EarshotGraph
 import EarshotLearn
@@ -25,56 +26,19 @@ struct FixtureKind: NodeKind {
     }
 }
 
-/// A temporary folder with an experiment file and a store, running Phase 1 kinds plus `fixture`.
-final class Phase1Sandbox {
-    let dir: URL
-    let store: ArtifactStore
+/// A `KindSandbox` running Phase 1 kinds (and `command`, `synth_corpus`) plus `fixture`.
+final class Phase1Sandbox: KindSandbox {
     /// Artifacts the `fixture` kind serves, by name.
     var fixtures: [String: Artifact]
-    private(set) var summary: RunSummary?
 
     init(fixtures: [String: Artifact] = [:]) throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-phase1-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        store = try ArtifactStore(root: dir.appendingPathComponent("store"))
         self.fixtures = fixtures
+        try super.init(prefix: "phase1")
     }
 
-    var registry: KindRegistry {
+    override var registry: KindRegistry {
         KindRegistry([CommandKind(), SynthCorpusKind(), FixtureKind(artifacts: fixtures)] + Phase1Kinds.all())
     }
-
-    deinit { try? FileManager.default.removeItem(at: dir) }
-
-    /// Writes `yaml` as the experiment and runs it (`--keep-going`: a failing node does not cancel the others).
-    @discardableResult
-    func run(_ yaml: String) async throws -> RunSummary {
-        let url = dir.appendingPathComponent("exp.yaml")
-        try yaml.write(to: url, atomically: true, encoding: .utf8)
-        let registry = self.registry
-        let graph = try registry.load(path: url.path)
-        let result = await LocalExecutor(graph: graph, registry: registry, store: store,
-                                         options: .init(jobs: 2, keepGoing: true), board: nil).run()
-        summary = result
-        return result
-    }
-
-    /// The artifact a node produced under `output`.
-    func artifact(_ node: String, _ output: String) throws -> Artifact {
-        guard let report = summary?.nodes.first(where: { $0.id == node }), let hex = report.outputs[output],
-              let digest = Digest(hex: hex) else {
-            throw NodeError("node '\(node)' produced no '\(output)': \(summary?.nodes.first { $0.id == node }?.reason ?? "not run")")
-        }
-        return try ArtifactFile.read(from: store.objectURL(digest))
-    }
-
-    /// Why a node failed (nil when it did not).
-    func failure(_ node: String) -> String? {
-        summary?.nodes.first { $0.id == node && $0.status == .failed }?.reason
-    }
-
-    /// A scratch file path inside the sandbox.
-    func file(_ name: String) -> URL { dir.appendingPathComponent(name) }
 }
 
 /// Hand-made split items.

@@ -29,6 +29,31 @@ import Testing
         }
     }
 
+    /// The refit bootstrap analyses text once and resamples the analysed corpus; its AUCs must equal those of
+    /// building each resample's design from the resampled strings.
+    @Test func resamplingTheAnalysedDesignEqualsRebuildingItFromTheResampledRows() throws {
+        let words = ["river", "stone", "grey", "mill", "boats", "children", "sky", "willow", "crossed", "old"]
+        var generator = SplitMix64(seed: 21)
+        let documents = (0..<40).map { _ in (0..<6).map { _ in words[generator.next(below: words.count)] }.joined(separator: " ") }
+        let ids = (0..<40).map { "d\($0)" }
+        let text = FeatureTable(name: "text", ids: ids, content: .text(documents: documents, settings: .init()))
+        let dense = FeatureTable(name: "dense", ids: ids, content: .dense(columns: ["x"], values: (0..<40).map { Double($0 % 7) }))
+        let labels = (0..<40).map { $0 % 2 == 0 }
+        let classifier = BlindClassifier(folds: 4, seed: 8)
+        let aucs = try classifier.refitBootstrapAUCs(tables: [text, dense], labels: labels, resamples: 6, seed: 9)
+        var stream = SplitMix64(seed: 9)
+        let members = labels.indices.filter { labels[$0] }, nonMembers = labels.indices.filter { !labels[$0] }
+        var rebuilt: [Double] = []
+        for _ in 0..<6 {
+            let (rows, folds) = BlindClassifier.bootstrapResample(members: members, nonMembers: nonMembers, folds: 4, generator: &stream)
+            let design = try FoldDesign(tables: [text, dense].map { $0.selecting(rows: rows) }, standardize: true)
+            let resampled = rows.map { labels[$0] }
+            let scores = try classifier.outOfFold(design: design, labels: resampled, foldAssignments: folds)
+            rebuilt.append(try ROC.rocAUC(scores: scores, labels: resampled))
+        }
+        #expect(aucs == rebuilt)
+    }
+
     static let pipeline = """
     experiment: refit
     seed: 13

@@ -1,3 +1,4 @@
+import EarshotTestKinds
 import EarshotData
 import EarshotGraph
 import EarshotNodes
@@ -33,57 +34,14 @@ struct FixtureKind: NodeKind {
     }
 }
 
-/// A temporary folder with an experiment file and a store, running the Phase 3 kinds plus `fixture`.
-final class Phase3Sandbox {
-    let dir: URL
-    let store: ArtifactStore
+/// A `KindSandbox` running the Phase 3 kinds (and `command`) plus `fixture`.
+final class Phase3Sandbox: KindSandbox {
     var fixtures: [String: Artifact]
-    private(set) var summary: RunSummary?
 
     init(fixtures: [String: Artifact] = [:]) throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-phase3-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        store = try ArtifactStore(root: dir.appendingPathComponent("store"))
         self.fixtures = fixtures
+        try super.init(prefix: "phase3")
     }
 
-    deinit { try? FileManager.default.removeItem(at: dir) }
-
-    var registry: KindRegistry { KindRegistry([CommandKind(), FixtureKind(artifacts: fixtures)] + Phase3Kinds.all()) }
-
-    func write(_ yaml: String) throws -> String {
-        let url = dir.appendingPathComponent("exp.yaml")
-        try yaml.write(to: url, atomically: true, encoding: .utf8)
-        return url.path
-    }
-
-    @discardableResult
-    func run(_ yaml: String) async throws -> RunSummary {
-        let registry = self.registry
-        let graph = try registry.load(path: try write(yaml))
-        let result = await LocalExecutor(graph: graph, registry: registry, store: store,
-                                         options: .init(jobs: 2, keepGoing: true), board: nil).run()
-        summary = result
-        return result
-    }
-
-    func plan(_ yaml: String) async throws -> Plan {
-        let registry = self.registry
-        return try await Plan.make(graph: try registry.load(path: try write(yaml)), store: store,
-                                   extras: RegistryKeyExtras(registry: registry, store: store))
-    }
-
-    func artifact(_ node: String, _ output: String) throws -> Artifact {
-        guard let report = summary?.nodes.first(where: { $0.id == node }), let hex = report.outputs[output],
-              let digest = Digest(hex: hex) else {
-            throw NodeError("node '\(node)' produced no '\(output)': \(summary?.nodes.first { $0.id == node }?.reason ?? "not run")")
-        }
-        return try ArtifactFile.read(from: store.objectURL(digest))
-    }
-
-    func failure(_ node: String) -> String? {
-        summary?.nodes.first { $0.id == node && $0.status == .failed }?.reason
-    }
-
-    func ids(_ status: NodeReport.Status) -> [String] { summary?.nodes.filter { $0.status == status }.map(\.id) ?? [] }
+    override var registry: KindRegistry { KindRegistry([CommandKind(), FixtureKind(artifacts: fixtures)] + Phase3Kinds.all()) }
 }

@@ -84,6 +84,7 @@ public struct BlindClassifier: Sendable {
         guard members.count >= 2, nonMembers.count >= 2, members.count + nonMembers.count >= 2 * folds else {
             throw NodeError("the refit bootstrap needs at least 2 members, 2 non-members and 2 × folds (\(2 * folds)) items; have \(members.count) members and \(nonMembers.count) non-members (use ci: oof, or fewer folds)")
         }
+        let design = try FoldDesign(tables: tables, standardize: standardize)
         var generator = SplitMix64(seed: seed)
         var aucs: [Double] = []
         aucs.reserveCapacity(resamples)
@@ -92,8 +93,8 @@ public struct BlindClassifier: Sendable {
             let (rows, foldAssignments) = Self.bootstrapResample(members: members, nonMembers: nonMembers, folds: folds,
                                                                  generator: &generator)
             let resampledLabels = rows.map { labels[$0] }
-            let design = try FoldDesign(tables: tables.map { $0.selecting(rows: rows) }, standardize: standardize)
-            let scores = try outOfFold(design: design, labels: resampledLabels, foldAssignments: foldAssignments)
+            let scores = try outOfFold(design: design.selecting(rows: rows), labels: resampledLabels,
+                                       foldAssignments: foldAssignments)
             aucs.append(try learn { try ROC.rocAUC(scores: scores, labels: resampledLabels) })
             progress(r + 1)
         }

@@ -65,24 +65,17 @@ struct ClassificationMetrics: Sendable {
         a.attributes["members"] = .int(Int64(members))
         a.attributes["nonmembers"] = .int(Int64(nonMembers))
         if !permutationAUCs.isEmpty {
-            let sorted = permutationAUCs.sorted()
             let atLeast = permutationAUCs.count { $0 >= auc }
-            a.attributes["permutations"] = .int(Int64(sorted.count))
-            a.attributes["permutation_p"] = .double(Double(1 + atLeast) / Double(1 + sorted.count))
-            a.attributes["null_auc_lower"] = .double(Self.quantile(sorted, 0.025))
-            a.attributes["null_auc_upper"] = .double(Self.quantile(sorted, 0.975))
+            let band = try Bootstrap.percentileInterval(estimate: auc, samples: permutationAUCs, confidence: 0.95)
+            a.attributes["permutations"] = .int(Int64(permutationAUCs.count))
+            a.attributes["permutation_p"] = .double(Double(1 + atLeast) / Double(1 + permutationAUCs.count))
+            a.attributes["null_auc_lower"] = .double(band.lower)
+            a.attributes["null_auc_upper"] = .double(band.upper)
             a.setColumn("null_auc", permutationAUCs)
         }
         a.setColumn("roc/fpr", curve.falsePositiveRates)
         a.setColumn("roc/tpr", curve.truePositiveRates)
         a.setColumn("roc/threshold", curve.thresholds)
         return a
-    }
-
-    /// numpy's default (linear) quantile of ascending, non-empty values.
-    static func quantile(_ sorted: [Double], _ q: Double) -> Double {
-        let position = q * Double(sorted.count - 1)
-        let below = Int(position.rounded(.down)), above = min(below + 1, sorted.count - 1)
-        return sorted[below] + (position - Double(below)) * (sorted[above] - sorted[below])
     }
 }

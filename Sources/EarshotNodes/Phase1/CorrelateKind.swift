@@ -46,10 +46,10 @@ public struct CorrelateKind: NodeKind {
                 out.attributes["\(prefix)_ci_lower"] = .double(r.lower)
                 out.attributes["\(prefix)_ci_upper"] = .double(r.upper)
             }
-        } catch LearnError.constantInput(let what) {
+        } catch LearnError.constantInput {
             // A constant score vector (a classifier that learned nothing, e.g. on silence) has no correlation: the
             // artifact says so, and the report shows "r undefined", instead of failing the audit downstream.
-            let side = what.hasSuffix(" x") ? "a" : "b"
+            let side = joined.a.allSatisfy({ $0 == joined.a[0] }) ? "a" : "b"
             out.attributes["undefined"] = .string("the scores of input '\(side)' are constant")
             for prefix in ["pearson", "spearman"] {
                 for suffix in ["r", "p", "ci_lower", "ci_upper"] { out.attributes["\(prefix)_\(suffix)"] = .double(.nan) }

@@ -49,6 +49,21 @@ struct FoldDesign: Sendable {
         self.dense = try Matrix(rowArrays: denseRows)
     }
 
+    /// This design restricted to `rows`, in that order, repeats allowed (a bootstrap resample): text is not
+    /// analysed again (`TokenizedCorpus.selecting(rows:)`) and the tables are not re-checked.
+    func selecting(rows: [Int]) -> FoldDesign {
+        FoldDesign(tables: tables.map { $0.selecting(rows: rows) }, standardize: standardize,
+                   corpora: corpora.map { $0?.selecting(rows: rows) }, dense: dense.selecting(rows: rows), hasText: hasText)
+    }
+
+    private init(tables: [FeatureTable], standardize: Bool, corpora: [TokenizedCorpus?], dense: Matrix, hasText: Bool) {
+        self.tables = tables
+        self.standardize = standardize
+        self.corpora = corpora
+        self.dense = dense
+        self.hasText = hasText
+    }
+
     /// Whether `CrossValidation` should standardise (dense designs only; sparse ones are standardised here).
     var standardizesInCrossValidation: Bool { standardize && !hasText }
 
