@@ -78,7 +78,7 @@ let package = Package(
             "EarshotAudio", "EarshotFeatures",
         ]),
         .testTarget(name: "EarshotPhase2Tests", dependencies: [
-            "EarshotNodes", "EarshotScoring", "EarshotData", "EarshotAudio", "EarshotLearn", "EarshotRun", "EarshotGraph",
+            "EarshotTestKinds", "EarshotNodes", "EarshotScoring", "EarshotData", "EarshotAudio", "EarshotLearn", "EarshotRun", "EarshotGraph",
             "EarshotStore", "EarshotSpec",
         ], exclude: ["Fixtures"]),
         .testTarget(name: "EarshotReportTests", dependencies: [
@@ -103,7 +103,7 @@ let package = Package(
         ], path: "Benchmarks/data-bench"),
         /// `swift run -c release scoring-bench [reference|whisper|fake|all] [--items N]`: items/s and engine overhead per item.
         .executableTarget(name: "scoring-bench", dependencies: [
-            "EarshotNodes", "EarshotScoring", "EarshotData", "EarshotAudio", "EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec",
+            "EarshotTestKinds", "EarshotNodes", "EarshotScoring", "EarshotData", "EarshotAudio", "EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec",
         ], path: "Benchmarks/scoring-bench"),
         /// `taskset -c 0 swift run -c release phase1-bench acoustic [WAV…] | learn`: Earshot vs librosa / scikit-learn, one core.
         .executableTarget(name: "phase1-bench", dependencies: ["EarshotNodes", "EarshotLearn", "EarshotFeatures", "EarshotAudio"],

@@ -12,22 +12,8 @@ import EarshotRun
 import EarshotScoring
 import EarshotSpec
 import EarshotStore
+import EarshotTestKinds
 import Foundation
-
-/// `bench.split`: publishes a split stored as an artifact file.
-struct SplitFileKind: NodeKind {
-    var signature: KindSignature {
-        KindSignature(name: "bench.split", version: 1, summary: "a split read from an artifact file",
-                      outputs: [OutputSignature("split", type: "split", "the split")],
-                      params: [ParamSignature("path", .path, "artifact file")])
-    }
-    func keyExtras(for node: ValidatedNode, context: KeyExtrasContext) async throws -> KeyExtras {
-        KeyExtras(files: ["split": try SHA256.hash(fileAt: URL(fileURLWithPath: node.params["path"]!.stringValue!))])
-    }
-    func run(_ context: NodeContext) async throws -> [String: Artifact] {
-        ["split": try ArtifactFile.read(from: URL(fileURLWithPath: context.string("path")!))]
-    }
-}
 
 let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 let python = repository.appendingPathComponent(".venv/bin/python").path
@@ -37,7 +23,7 @@ let itemsArgument = arguments.firstIndex(of: "--items").flatMap { Int(arguments[
 let work = FileManager.default.temporaryDirectory.appendingPathComponent("scoring-bench-\(ProcessInfo.processInfo.processIdentifier)")
 try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: work) }
-let registry = KindRegistry([ScoreKind(), SplitFileKind()])
+let registry = KindRegistry([ScoreKind(), ArtifactFileKind(name: "bench.split", output: "split", type: "split")])
 
 func item(_ id: String, label: Int, path: String, text: String, rate: Int) -> Split.Item {
     Split.Item(id: id, label: label, dataset: "bench", audioPath: path, audioSHA256: "", text: text, speaker: "", duration: 0,

@@ -1,4 +1,3 @@
-import EarshotTestKinds
 import EarshotData
 import EarshotGraph
 import EarshotLearn
@@ -6,6 +5,7 @@ import EarshotNodes
 import EarshotRun
 import EarshotSpec
 import EarshotStore
+import EarshotTestKinds
 import Foundation
 
 /// `fixture`: emits the artifact registered under its `name` param (hand-made splits, scores, features).

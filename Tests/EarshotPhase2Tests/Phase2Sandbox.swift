@@ -5,47 +5,15 @@ import EarshotRun
 import EarshotScoring
 import EarshotSpec
 import EarshotStore
+import EarshotTestKinds
 import Foundation
-
-/// `fixture.split`: publishes the split stored (as an artifact file) at `path`; the file's hash enters the key.
-struct SplitFixtureKind: NodeKind {
-    var signature: KindSignature {
-        KindSignature(name: "fixture.split", version: 1, summary: "a split read from an artifact file (tests)",
-                      outputs: [OutputSignature("split", type: "split", "the split")],
-                      params: [ParamSignature("path", .path, "artifact file")])
-    }
-
-    func keyExtras(for node: ValidatedNode, context: KeyExtrasContext) async throws -> KeyExtras {
-        KeyExtras(files: ["split": try SHA256.hash(fileAt: URL(fileURLWithPath: node.params["path"]!.stringValue!))])
-    }
-
-    func run(_ context: NodeContext) async throws -> [String: Artifact] {
-        ["split": try ArtifactFile.read(from: URL(fileURLWithPath: context.string("path")!))]
-    }
-}
-
-/// `fixture.scores`: publishes a token_scores artifact file (tests of `indicators`).
-struct ScoresFixtureKind: NodeKind {
-    var signature: KindSignature {
-        KindSignature(name: "fixture.scores", version: 1, summary: "a token_scores artifact read from a file (tests)",
-                      outputs: [OutputSignature("scores", type: "token_scores", "the scores")],
-                      params: [ParamSignature("path", .path, "artifact file")])
-    }
-
-    func keyExtras(for node: ValidatedNode, context: KeyExtrasContext) async throws -> KeyExtras {
-        KeyExtras(files: ["scores": try SHA256.hash(fileAt: URL(fileURLWithPath: node.params["path"]!.stringValue!))])
-    }
-
-    func run(_ context: NodeContext) async throws -> [String: Artifact] {
-        ["scores": try ArtifactFile.read(from: URL(fileURLWithPath: context.string("path")!))]
-    }
-}
 
 /// A temporary folder with a store, split files and experiment files; removed on deinit.
 final class Phase2Sandbox: @unchecked Sendable {
     let dir: URL
     let store: ArtifactStore
-    let registry = KindRegistry([CommandKind(), ScoreKind(), IndicatorsKind(), SplitFixtureKind(), ScoresFixtureKind()])
+    let registry = KindRegistry([CommandKind(), ScoreKind(), IndicatorsKind(), ArtifactFileKind(name: "fixture.split", output: "split", type: "split"),
+                                 ArtifactFileKind(name: "fixture.scores", output: "scores", type: "token_scores")])
 
     init() throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-phase2-\(UUID().uuidString)")

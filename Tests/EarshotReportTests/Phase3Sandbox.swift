@@ -1,10 +1,10 @@
-import EarshotTestKinds
 import EarshotData
 import EarshotGraph
 import EarshotNodes
 import EarshotRun
 import EarshotSpec
 import EarshotStore
+import EarshotTestKinds
 import Foundation
 
 /// `fixture`: emits hand-made artifacts. A node `x` with `params: {outputs: [metrics, scores]}` emits the
