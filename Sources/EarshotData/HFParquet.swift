@@ -198,6 +198,13 @@ import json, sys
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+def leaf(table, index, field):
+    # A nested column read by its dotted path comes back either as the leaf or as a struct holding it.
+    col = table.column(index)
+    if pa.types.is_struct(col.type):
+        col = pa.chunked_array([c.field(field) for c in col.chunks], type=col.type.field(field).type)
+    return col
+
 def scalar(v):
     return v if v is None or isinstance(v, (str, int, float, bool)) else None
 
@@ -221,8 +228,8 @@ def list_rows(audio, shards):
         for g in range(f.metadata.num_row_groups):
             t = f.read_row_group(g, columns=cols)
             data = {n: t.column(n).to_pylist() for n in others}
-            paths = t.column(t.num_columns - 1).to_pylist() if at.get_field_index("path") >= 0 else [None] * t.num_rows
-            nulls = f.read_row_group(g, columns=[audio + ".bytes"]).column(0).is_null().to_pylist()
+            paths = leaf(t, t.num_columns - 1, "path").to_pylist() if at.get_field_index("path") >= 0 else [None] * t.num_rows
+            nulls = leaf(f.read_row_group(g, columns=[audio + ".bytes"]), 0, "bytes").is_null().to_pylist()
             for r in range(t.num_rows):
                 fields = {n: scalar(data[n][r]) for n in others}
                 out.write(json.dumps({"_shard": i, "_row": row, "_columns": names if row == 0 else None, "fields": fields,
@@ -246,7 +253,7 @@ def extract():
             g = max(i for i, s in enumerate(starts) if s <= req["row"])
             by_group.setdefault(g, []).append(req)
         for g, group in sorted(by_group.items()):
-            values = f.read_row_group(g, columns=[column + ".bytes"]).column(0)
+            values = leaf(f.read_row_group(g, columns=[column + ".bytes"]), 0, "bytes")
             for req in group:
                 value = values[req["row"] - starts[g]].as_py()
                 if value is None:
