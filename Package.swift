@@ -59,7 +59,7 @@ let package = Package(
         ]),
         /// The `earshot` command: argument parsing, printing, exit codes.
         .executableTarget(name: "earshot", dependencies: [
-            "EarshotNodes", "EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec",
+            "EarshotNodes", "EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec", "EarshotData",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
