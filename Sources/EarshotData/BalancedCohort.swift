@@ -83,30 +83,37 @@ public struct CohortPlan: Sendable {
         var root = SplitMix64(seed: UInt64(bitPattern: Int64(seed)))
         var memberStream = SplitMix64(seed: root.next())
         var nonMemberStream = SplitMix64(seed: root.next())
-        m.sort { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
-        n.sort { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
-        memberStream.shuffle(&m)
-        nonMemberStream.shuffle(&n)
-        self.members = m
-        self.nonMembers = n
+        // Sorted and shuffled as indices (entries are large to copy); ids are unique, so the order is the same.
+        func drawOrder(_ pool: [DatasetEntry], _ stream: inout SplitMix64) -> [DatasetEntry] {
+            var order = Array(pool.indices)
+            order.sort { pool[$0].id.utf8.lexicographicallyPrecedes(pool[$1].id.utf8) }
+            stream.shuffle(&order)
+            return order.map { pool[$0] }
+        }
+        self.members = drawOrder(m, &memberStream)
+        self.nonMembers = drawOrder(n, &nonMemberStream)
         self.perClass = perClass
         self.takesAll = requested == nil
     }
 
     /// Ids are unique across both sides, and no recording (or segment of one) is on both sides.
     static func checkDistinct(members: [DatasetEntry], nonMembers: [DatasetEntry]) throws {
-        var byID: [String: DatasetEntry] = [:]
-        for entry in members + nonMembers {
-            if let earlier = byID[entry.id] {
-                throw DataError.duplicate("item id '\(entry.id)' is listed twice (\(earlier.origin) and \(entry.origin)); ids must be unique across both sides (map an id column)")
+        var byID: [String: String] = [:]  // id → origin
+        byID.reserveCapacity(members.count + nonMembers.count)
+        for side in [members, nonMembers] {
+            for entry in side {
+                if let earlier = byID.updateValue(entry.origin, forKey: entry.id) {
+                    throw DataError.duplicate("item id '\(entry.id)' is listed twice (\(earlier) and \(entry.origin)); ids must be unique across both sides (map an id column)")
+                }
             }
-            byID[entry.id] = entry
         }
         struct Audio: Hashable { var path: String; var segment: DatasetEntry.Segment?; var channel: Int? }
-        var memberAudio: [Audio: DatasetEntry] = [:]
-        for entry in members { memberAudio[Audio(path: entry.audioPath, segment: entry.segment, channel: entry.channel)] = entry }
+        var memberAudio: [Audio: Int] = [:]
+        memberAudio.reserveCapacity(members.count)
+        for (i, entry) in members.enumerated() { memberAudio[Audio(path: entry.audioPath, segment: entry.segment, channel: entry.channel)] = i }
         for entry in nonMembers {
-            if let member = memberAudio[Audio(path: entry.audioPath, segment: entry.segment, channel: entry.channel)] {
+            if let index = memberAudio[Audio(path: entry.audioPath, segment: entry.segment, channel: entry.channel)] {
+                let member = members[index]
                 throw DataError.duplicate("audio '\(entry.audioPath)' is both a member (\(member.origin)) and a non-member (\(entry.origin)); an item can be on one side only")
             }
         }

@@ -26,7 +26,7 @@ public struct VoxPopuliCorpus: Sendable {
             let id = row.fields["id"] ?? ""
             let text = row.fields["normalized_text"] ?? ""
             var defect = row.defect
-            if defect == nil && text.trimmingCharacters(in: .whitespaces).isEmpty {
+            if defect == nil && text.isBlankText {
                 defect = "\(tsv):\(row.line): no transcript in column 'normalized_text'"
             }
             return DatasetEntry(
@@ -75,7 +75,7 @@ public struct SPGISpeechCorpus: Sendable {
             let text = row.fields["transcript"] ?? ""
             var defect = row.defect
             if defect == nil && file.isEmpty { defect = "\(csv):\(row.line): empty wav_filename" }
-            if defect == nil && text.trimmingCharacters(in: .whitespaces).isEmpty {
+            if defect == nil && text.isBlankText {
                 defect = "\(csv):\(row.line): no transcript in column 'transcript'"
             }
             return DatasetEntry(
@@ -115,7 +115,7 @@ public struct ClothoCorpus: Sendable {
             let file = row.fields["file_name"] ?? ""
             let text = row.fields["caption_1"] ?? ""
             var defect = row.defect
-            if defect == nil && text.trimmingCharacters(in: .whitespaces).isEmpty {
+            if defect == nil && text.isBlankText {
                 defect = "\(csv):\(row.line): no caption in column 'caption_1'"
             }
             return DatasetEntry(

@@ -79,6 +79,11 @@ public struct DatasetListing: Sendable, Equatable {
     }
 }
 
+extension String {
+    /// Empty or only whitespace (a transcript that says nothing). Cheaper than trimming, which listings do per row.
+    var isBlankText: Bool { allSatisfy(\.isWhitespace) }
+}
+
 /// The lines of a listing file, decoded strictly as UTF-8.
 ///
 /// Lines split on `\n` (a trailing `\r` is dropped, so CRLF files read the same); a UTF-8 byte-order mark at

@@ -40,6 +40,8 @@ public struct DatasetSource: Sendable, Equatable {
     public var columns: ColumnMapping
     /// The interpreter that runs the parquet adapter (`hf_parquet`; needs pyarrow): a path, or a name on PATH.
     public var python: String
+    /// Where hf_parquet keeps the adapter's listings (load_split sets it to the store's `listings/`).
+    public var listingCache: HFParquet.ListingCache?
 
     public init(format: Format, path: String, split: String = "", columns: ColumnMapping = ColumnMapping(),
                 python: String = "python3") {
@@ -79,7 +81,9 @@ public struct DatasetSource: Sendable, Equatable {
         case .tsv: return try DelimitedManifest(path: path, dialect: .tsv, columns: columns).load()
         case .kaldi: return try KaldiDataDirectory(directory: path).load()
         case .lhotse: return try LhotseManifest(path: path, split: split).load()
-        case .hf_parquet: return try HFParquet(path: path, split: split, columns: columns.withDefault("audio", "audio"), python: python).load()
+        case .hf_parquet:
+            return try HFParquet(path: path, split: split, columns: columns.withDefault("audio", "audio"), python: python,
+                                 cache: listingCache).load()
         }
     }
 

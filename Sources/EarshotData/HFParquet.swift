@@ -20,12 +20,50 @@ public struct HFParquet: Sendable {
     public let split: String
     public let columns: ColumnMapping
     public let python: String
+    public var cache: ListingCache?
 
-    public init(path: String, split: String, columns: ColumnMapping, python: String) {
+    public init(path: String, split: String, columns: ColumnMapping, python: String, cache: ListingCache? = nil) {
         self.path = path
         self.split = split
         self.columns = columns
         self.python = python
+        self.cache = cache
+    }
+
+    /// Where the adapter's listings are kept, by the shards' content digests, the adapter's digest and the audio
+    /// column, so a re-run with unchanged shards starts no Python (a cache: deleting the folder only costs time).
+    /// With `write` false (planning) a listing is read from it but never added.
+    public struct ListingCache: Sendable, Equatable {
+        public var directory: URL
+        public var digest: @Sendable (String) throws -> Digest
+        public var write: Bool
+
+        public init(directory: URL, write: Bool, digest: @escaping @Sendable (String) throws -> Digest) {
+            self.directory = directory
+            self.write = write
+            self.digest = digest
+        }
+
+        public static func == (a: ListingCache, b: ListingCache) -> Bool { a.directory == b.directory && a.write == b.write }
+    }
+
+    /// The adapter's listing of `shards`: from the cache when it has it, else by running the adapter.
+    func listing(_ shards: [String], audioColumn: String) throws -> Data {
+        guard let cache else { return try Self.runAdapter(python: python, arguments: ["list", audioColumn] + shards, input: nil) }
+        var identity = "earshot hf_parquet listing 1\n\(Self.adapterDigest.hex)\n\(audioColumn)\n"
+        for shard in shards { identity += "\(shard)\t\(try cache.digest(shard).hex)\n" }
+        let file = cache.directory.appendingPathComponent(SHA256.hash(identity).hex + ".jsonl")
+        if let data = FileManager.default.contents(atPath: file.path) { return data }
+        let output = try Self.runAdapter(python: python, arguments: ["list", audioColumn] + shards, input: nil)
+        if cache.write {
+            // Written whole under a unique name, then renamed: a reader sees the complete listing or none.
+            let tmp = cache.directory.appendingPathComponent(".\(UUID().uuidString).tmp")
+            if (try? FileManager.default.createDirectory(at: cache.directory, withIntermediateDirectories: true)) != nil,
+               (try? output.write(to: tmp)) != nil, rename(tmp.path, file.path) != 0 {
+                try? FileManager.default.removeItem(at: tmp)
+            }
+        }
+        return output
     }
 
     /// The shards, sorted: a file, every `.parquet` in a folder (with `split`: those named `{split}-…` or
@@ -56,7 +94,7 @@ public struct HFParquet: Sendable {
     public func load() throws -> DatasetListing {
         let shards = try shards()
         let audioColumn = columns.column("audio") ?? "audio"
-        let output = try Self.runAdapter(python: python, arguments: ["list", audioColumn] + shards, input: nil)
+        let output = try listing(shards, audioColumn: audioColumn)
         var entries: [DatasetEntry] = []
         var checked = false
         let lines = ListingLines(path: "hf_parquet listing", data: output)

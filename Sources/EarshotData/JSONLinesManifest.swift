@@ -78,7 +78,7 @@ public struct JSONLinesManifest: Sendable {
         var text = ""
         var problem = defect
         if let column = columns.column("text") {
-            if let value = fields[column], !value.trimmingCharacters(in: .whitespaces).isEmpty {
+            if let value = fields[column], !value.isBlankText {
                 text = value
             } else if problem == nil {
                 problem = "\(origin): no transcript in column '\(column)' (\(fields[column] == nil ? "absent or null" : "empty")); fix the line, map the right column with columns: {text: …}, or say the dataset has none with columns: {text: \"\"}"

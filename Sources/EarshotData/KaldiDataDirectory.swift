@@ -62,7 +62,7 @@ public struct KaldiDataDirectory: Sendable {
         func entry(id: String, recording: String, origin: String, segment: DatasetEntry.Segment?) -> DatasetEntry {
             let text = texts.values[id]
             var defect = text.flatMap { texts.defects[$0.line] } ?? recordings.defects[recordings.values[recording]?.line ?? -1]
-            if defect == nil, (text?.value ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+            if defect == nil, (text?.value ?? "").isBlankText {
                 defect = text == nil ? "\(origin): utterance '\(id)' has no line in '\(textPath)'; add its transcript"
                     : "\(textPath):\(text!.line): utterance '\(id)' has an empty transcript"
             }

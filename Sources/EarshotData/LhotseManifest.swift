@@ -139,7 +139,7 @@ public struct LhotseManifest: Sendable {
                 id: id, audioPath: recording.file, text: text, speaker: object["speaker"] as? String ?? "", duration: duration,
                 segment: .init(start: start, end: start + duration),
                 channel: try Self.channel(object["channel"], recording: recording, manifest: manifest, line: line, id: id),
-                origin: origin, defect: text.trimmingCharacters(in: .whitespaces).isEmpty ? "\(origin): supervision '\(id)' has no text" : nil,
+                origin: origin, defect: text.isBlankText ? "\(origin): supervision '\(id)' has no text" : nil,
                 columns: ["recording_id": recordingID]))
         }
         return DatasetListing(entries: entries, files: [recordingsPath, manifest])

@@ -143,6 +143,9 @@ import Testing
             #expect(item.audioPath.hasPrefix("cas:") && item.audioPath.hasSuffix(".flac"))
             #expect(try SHA256.hash(fileAt: Split.audioURL(item.audioPath, store: box.store)).hex == item.audioSHA256)
         }
+        // The adapter's listings are kept in the store by shard digest, so a re-run starts no Python.
+        let listings = try FileManager.default.contentsOfDirectory(atPath: box.store.root.appendingPathComponent("listings").path)
+        #expect(listings.filter { $0.hasSuffix(".jsonl") }.count == 2)
         // A mapped column the shards lack is named, with the columns they have.
         #expect {
             _ = try DatasetSource(format: .hf_parquet, path: root, split: "test", columns: try ColumnMapping(["text": "sentence"]), python: python).load()

@@ -71,7 +71,8 @@ public struct LoadSplitKind: NodeKind {
         var parquetPython: String?
     }
 
-    static func request(_ node: ValidatedNode, specDirectory: String) throws -> Request {
+    /// `cache`: where hf_parquet listings are kept (read while planning, written while running).
+    static func request(_ node: ValidatedNode, specDirectory: String, cache: HFParquet.ListingCache? = nil) throws -> Request {
         let p = node.params
         let perClass: Int?
         switch p["per_class"] ?? .int(100) {
@@ -91,6 +92,8 @@ public struct LoadSplitKind: NodeKind {
             return source.defaultName
         }
         func load(_ source: DatasetSource, _ param: String) throws -> DatasetListing {
+            var source = source
+            source.listingCache = cache
             do { return try source.load() } catch { throw NodeError("node '\(node.id)': \(param): \(error)") }
         }
         var describe: [String: AttributeValue] = [:]
@@ -133,6 +136,12 @@ public struct LoadSplitKind: NodeKind {
                        parquetPython: [member, nonMember].first { $0.format == .hf_parquet }?.python)
     }
 
+    /// The store's `listings/` folder, keyed by shard digests from its fingerprint table.
+    static func listingCache(_ store: ArtifactStore, write: Bool) -> HFParquet.ListingCache {
+        let table = store.fingerprints
+        return HFParquet.ListingCache(directory: store.root.appendingPathComponent("listings"), write: write) { try table.hash(path: $0) }
+    }
+
     static func plan(_ request: Request, seed: Int, node: String) throws -> CohortPlan {
         do {
             return try CohortPlan(members: request.members, nonMembers: request.nonMembers, perClass: request.perClass,
@@ -143,7 +152,7 @@ public struct LoadSplitKind: NodeKind {
     }
 
     public func keyExtras(for node: ValidatedNode, context: KeyExtrasContext) async throws -> KeyExtras {
-        let request = try Self.request(node, specDirectory: context.specDirectory)
+        let request = try Self.request(node, specDirectory: context.specDirectory, cache: Self.listingCache(context.store, write: false))
         // The pool does not depend on the seed (only its order does).
         let plan = try Self.plan(request, seed: 0, node: node.id)
         let table = context.store.fingerprints
@@ -172,7 +181,7 @@ public struct LoadSplitKind: NodeKind {
 
     public func run(_ context: NodeContext) async throws -> [String: Artifact] {
         let node = context.node
-        let request = try Self.request(node, specDirectory: context.specDirectory)
+        let request = try Self.request(node, specDirectory: context.specDirectory, cache: Self.listingCache(context.store, write: true))
         let plan = try Self.plan(request, seed: context.seed, node: node.id)
         let table = context.store.fingerprints
         let inspection = AudioInspection(constraints: request.constraints) { try table.hash(fileAt: $0) }
