@@ -8,6 +8,20 @@ import Foundation
 /// of each in a fresh process. Targets (issue 12): inspect < 10 s, load_split < 60 s, no-op re-run < 1 s.
 /// Python (numpy, pyarrow): $EARSHOT_PYTHON, else the project's .venv/bin/python.
 enum SourcesBench {
+    /// CPU seconds (user + system) of this process, or of its waited-for children.
+    static func cpuSeconds(children: Bool = false) -> Double {
+        var usage = rusage()
+        getrusage(children ? RUSAGE_CHILDREN.rawValue : RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+
+    /// Wall and CPU (this process and its children: the parquet adapter) of `body`.
+    static func measure<T>(_ body: () async throws -> T) async rethrows -> (T, wall: Double, cpu: Double) {
+        let wall0 = Date(), cpu0 = cpuSeconds() + cpuSeconds(children: true)
+        let value = try await body()
+        return (value, Date().timeIntervalSince(wall0), cpuSeconds() + cpuSeconds(children: true) - cpu0)
+    }
+
     static var python: String {
         ProcessInfo.processInfo.environment["EARSHOT_PYTHON"] ?? repository.appendingPathComponent(".venv/bin/python").path
     }
@@ -41,10 +55,10 @@ enum SourcesBench {
         // Let the files age past the fingerprint table's racy window (2 s) so that the first run's entries are trusted.
         try await Task.sleep(nanoseconds: 2_100_000_000)
         for side in sides(data) {
-            let inspect0 = Date()
-            let report = SourceInspection.inspect([("train", try side.member_.load()), ("test", try side.nonmember_.load())])
-            let inspectSeconds = Date().timeIntervalSince(inspect0)
-            print(String(format: "%@: inspect %.2f s (target < 10 s): %d + %d items, %d + %d files, %.1f h listed", side.name, inspectSeconds,
+            let (report, inspectWall, inspectCPU) = try await measure {
+                SourceInspection.inspect([("train", try side.member_.load()), ("test", try side.nonmember_.load())])
+            }
+            print(String(format: "%@: inspect %.2f s wall, %.2f s CPU (target < 10 s): %d + %d items, %d + %d files, %.1f h listed", side.name, inspectWall, inspectCPU,
                          report.sides[0].items, report.sides[1].items, report.sides[0].files, report.sides[1].files,
                          report.sides[0].hours + report.sides[1].hours))
             let run = dir.appendingPathComponent(side.name)
@@ -60,12 +74,11 @@ enum SourcesBench {
                   nonmember: \(side.nonmember)
                   per_class: 2500
             """.write(to: run.appendingPathComponent("exp.yaml"), atomically: true, encoding: .utf8)
-            let first0 = Date()
-            let first = try await runExperiment(run)
-            print(String(format: "  load_split 2 × 2,500 (listing, hashing, drawing, decoding, storing): %.2f s (target < 60 s), %@ %@",
-                         Date().timeIntervalSince(first0), first.nodes[0].status.rawValue, first.nodes[0].reason ?? ""))
+            let (first, firstWall, firstCPU) = try await measure { try await runExperiment(run) }
+            print(String(format: "  load_split 2 × 2,500 (listing, hashing, drawing, decoding, storing): %.2f s wall, %.2f s CPU (target < 60 s), %@ %@",
+                         firstWall, firstCPU, first.nodes[0].status.rawValue, first.nodes[0].reason ?? ""))
             for attempt in 1...3 {
-                let start = Date()
+                let start = Date(), cpu0 = cpuSeconds(children: true)
                 let child = Process()
                 child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
                 child.arguments = ["noop-rerun", run.path]
@@ -74,8 +87,8 @@ enum SourcesBench {
                 try child.run()
                 let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
                 child.waitUntilExit()
-                print(String(format: "  no-op re-run #%d in a fresh process: %.3f s wall for the whole process (target < 1 s); %@", attempt,
-                             Date().timeIntervalSince(start), output.trimmingCharacters(in: .whitespacesAndNewlines)))
+                print(String(format: "  no-op re-run #%d in a fresh process: %.3f s wall, %.3f s CPU for the whole process (target < 1 s); %@", attempt,
+                             Date().timeIntervalSince(start), cpuSeconds(children: true) - cpu0, output.trimmingCharacters(in: .whitespacesAndNewlines)))
             }
         }
     }

@@ -173,10 +173,7 @@ extension DatasetListing {
 
     /// Lexical normalisation of an absolute path (string operations only: listings name thousands of files).
     static func normalise(_ path: String) -> String {
-        if !path.contains("//") && !path.contains("/./") && !path.contains("/../") && !path.hasSuffix("/.") && !path.hasSuffix("/..")
-            && !(path.count > 1 && path.hasSuffix("/")) {
-            return path
-        }
+        if isNormal(path) { return path }
         var parts: [Substring] = []
         for component in path.split(separator: "/", omittingEmptySubsequences: true) {
             if component == "." { continue }
@@ -184,6 +181,27 @@ extension DatasetListing {
             parts.append(component)
         }
         return (path.hasPrefix("/") ? "/" : "") + parts.joined(separator: "/")
+    }
+
+    /// No `//`, `/./`, `/../`, trailing `/.`, `/..` or `/` (a byte scan: this runs once per listed item).
+    static func isNormal(_ path: String) -> Bool {
+        var utf8 = path.utf8.makeIterator()
+        // Bytes since the last '/': 0 right after a slash; dots counts a component made of dots only.
+        var sinceSlash = -1, dots = 0, count = 0
+        while let b = utf8.next() {
+            count += 1
+            if b == UInt8(ascii: "/") {
+                if sinceSlash == 0 || (sinceSlash > 0 && dots == sinceSlash && dots <= 2) { return false }
+                sinceSlash = 0
+                dots = 0
+            } else {
+                if sinceSlash >= 0 { sinceSlash += 1 }
+                if b == UInt8(ascii: ".") { dots += 1 }
+            }
+        }
+        if sinceSlash == 0 && count > 1 { return false }
+        if sinceSlash > 0 && dots == sinceSlash && dots <= 2 { return false }
+        return true
     }
 
     /// An id from an audio path: its path relative to `directory` without the extension, or the file name's

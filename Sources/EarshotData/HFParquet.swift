@@ -133,7 +133,8 @@ public struct HFParquet: Sendable {
     }
 
     static func extensionOf(_ name: String) -> String {
-        let ext = (name as NSString).pathExtension.lowercased()
+        guard let dot = name.utf8.lastIndex(of: UInt8(ascii: ".")), !name.utf8[dot...].contains(UInt8(ascii: "/")) else { return "bin" }
+        let ext = String(name[name.index(after: dot)...]).lowercased()
         return ext.isEmpty || ext.count > 5 || !ext.allSatisfy({ $0.isLetter || $0.isNumber }) ? "bin" : ext
     }
 
