@@ -101,6 +101,13 @@ public struct NodeContext: Sendable {
         return first
     }
 
+    /// The node's params as the kind's typed value (`KindParams`): validated, defaults filled in.
+    public func decodeParams<P: KindParams>(_ type: P.Type = P.self) throws -> P {
+        do { return try P(decoding: node.params) } catch {
+            throw NodeError("node '\(node.id)' (\(node.signature.name)): \(error)")
+        }
+    }
+
     public func string(_ name: String) -> String? { node.params[name]?.stringValue }
     public func int(_ name: String) -> Int? { node.params[name]?.intValue }
     public func double(_ name: String) -> Double? { node.params[name]?.doubleValue }
