@@ -17,6 +17,8 @@ public struct CommandKind: NodeKind {
 
     public init() {}
 
+    public var paramsType: any KindParams.Type { Params.self }
+
     public var signature: KindSignature {
         var sig = KindSignature(
             name: Self.name, version: 1,

@@ -15,6 +15,8 @@ import Foundation
 public struct SubsetKind: NodeKind {
     public init() {}
 
+    public var paramsType: any KindParams.Type { Params.self }
+
     public var signature: KindSignature {
         KindSignature(
             name: "subset", version: 1,

@@ -20,6 +20,8 @@ public struct SynthCorpusKind: NodeKind {
 
     public init() {}
 
+    public var paramsType: any KindParams.Type { Params.self }
+
     public var signature: KindSignature {
         KindSignature(
             name: Self.name, version: 2,

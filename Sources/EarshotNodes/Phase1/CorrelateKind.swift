@@ -18,6 +18,8 @@ public struct CorrelateKind: NodeKind {
 
     public init() {}
 
+    public var paramsType: any KindParams.Type { Params.self }
+
     public var signature: KindSignature {
         KindSignature(
             name: Self.name, version: 2,

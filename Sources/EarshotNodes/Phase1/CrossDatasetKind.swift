@@ -18,6 +18,8 @@ public struct CrossDatasetKind: NodeKind {
 
     public init() {}
 
+    public var paramsType: any KindParams.Type { Params.self }
+
     public var signature: KindSignature {
         KindSignature(
             name: Self.name, version: 1,

@@ -16,6 +16,8 @@ public struct MatchCohortKind: NodeKind {
 
     public init() {}
 
+    public var paramsType: any KindParams.Type { Params.self }
+
     public var signature: KindSignature {
         KindSignature(
             name: Self.name, version: 1,

@@ -15,6 +15,8 @@ public struct TextFeaturesKind: NodeKind {
 
     public init() {}
 
+    public var paramsType: any KindParams.Type { Params.self }
+
     public var signature: KindSignature {
         KindSignature(
             name: Self.name, version: 1,

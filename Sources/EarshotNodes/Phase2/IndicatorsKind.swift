@@ -17,6 +17,8 @@ public struct IndicatorsKind: NodeKind {
 
     public init() {}
 
+    public var paramsType: any KindParams.Type { Params.self }
+
     public var signature: KindSignature {
         // The version is the indicator definitions' version: any change of output bumps MIAIndicators.version.
         KindSignature(

@@ -22,6 +22,8 @@ public struct ScoreKind: NodeKind {
 
     public init() {}
 
+    public var paramsType: any KindParams.Type { Params.self }
+
     /// Bumped whenever the artifact for the same key would change, including any change of output of the
     /// reference target (`ReferenceTarget`, `NGramLanguageModel`, `AcousticEmbedding`, `WordVocabulary`).
     public static let version = 2

@@ -18,6 +18,8 @@ public struct ReportKind: NodeKind {
 
     public init() {}
 
+    public var paramsType: any KindParams.Type { Params.self }
+
     /// The CSV outputs and the layout param each needs.
     static var csvOutputs: [(output: String, param: KeyPath<Params, Value>)] { [("table1_csv", \.table1), ("table2_csv", \.table2), ("heatmap_csv", \.heatmap)] }
 
