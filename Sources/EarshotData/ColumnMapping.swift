@@ -20,6 +20,7 @@ public struct ColumnMapping: Sendable, Equatable {
     public init() {
         columns = Self.defaults
         explicit = []
+        mappedColumns = Set(Self.defaults.values)
     }
 
     public init(_ given: [String: String]) throws {
@@ -33,10 +34,15 @@ public struct ColumnMapping: Sendable, Equatable {
         }
         columns = Self.defaults.merging(given) { _, new in new }
         explicit = Set(given.keys)
+        mappedColumns = Set(columns.values.filter { !$0.isEmpty })
     }
 
     /// The column of `role`; nil when unmapped or mapped to `""` (none).
     public func column(_ role: String) -> String? { columns[role].flatMap { $0.isEmpty ? nil : $0 } }
+
+    /// The column names the roles map to (the other columns are kept as extra fields); kept with `columns`
+    /// because listings consult it once per row.
+    public private(set) var mappedColumns: Set<String>
 
     /// Whether the listing has transcripts (`text` not mapped to `""`).
     public var hasText: Bool { column("text") != nil }
@@ -45,6 +51,7 @@ public struct ColumnMapping: Sendable, Equatable {
     public func withDefault(_ role: String, _ column: String) -> ColumnMapping {
         var copy = self
         if !explicit.contains(role) { copy.columns[role] = column }
+        copy.mappedColumns = Set(copy.columns.values.filter { !$0.isEmpty })
         return copy
     }
 
@@ -53,6 +60,7 @@ public struct ColumnMapping: Sendable, Equatable {
         var copy = self
         copy.columns["label"] = column
         copy.explicit.insert("label")
+        copy.mappedColumns = Set(copy.columns.values.filter { !$0.isEmpty })
         return copy
     }
 

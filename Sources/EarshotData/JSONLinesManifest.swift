@@ -72,7 +72,7 @@ public struct JSONLinesManifest: Sendable {
             }
             segment = .init(start: offset, end: offset + duration)
         }
-        let used = Set(ColumnMapping.roles.compactMap { columns.column($0) })
+        let used = columns.mappedColumns
         var id = columns.column("id").flatMap { fields[$0] } ?? ""
         if id.isEmpty { id = DatasetListing.defaultID(audioPath: audioPath, directory: directory) }
         var text = ""
