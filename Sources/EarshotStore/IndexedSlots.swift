@@ -12,6 +12,9 @@ public final class IndexedSlots<T: Sendable>: Sendable {
         set { slots.withLock { $0[i] = newValue } }
     }
 
+    /// The slot's value; nil while it is not written (an iteration skipped on cancellation).
+    public func value(at i: Int) -> T? { slots.withLock { $0[i] } }
+
     /// Every slot, in order (all must be filled).
     public var values: [T] { slots.withLock { $0.map { $0! } } }
 }

@@ -6,6 +6,7 @@ import EarshotRun
 import EarshotSpec
 import EarshotStore
 import Foundation
+import Synchronization
 
 /// `synth_corpus`: a member/non-member speech corpus synthesized here with eSpeak NG (see `SyntheticCorpus`),
 /// either matched (`shift: []`, both sides from one distribution) or shifted on one side (`shift_side`) by the
@@ -72,11 +73,10 @@ public struct SynthCorpusKind: NodeKind {
     }
 
     public func keyExtras(for node: ValidatedNode, context: KeyExtrasContext) async throws -> KeyExtras {
-        do {
-            return KeyExtras(external: ["espeak-ng": .string(try EspeakSynthesizer.version())])
-        } catch {
-            throw NodeError("node '\(node.id)': \(error)")
+        guard let version = try EspeakIdentity.version(node: node.id, context: context) else {
+            return KeyExtras(unknown: [EspeakIdentity.unknown])
         }
+        return KeyExtras(external: ["espeak-ng": .string(version)])
     }
 
     public func run(_ context: NodeContext) async throws -> [String: Artifact] {
@@ -84,24 +84,24 @@ public struct SynthCorpusKind: NodeKind {
         let corpus = try Self.corpus(context.params, seed: context.seed, node: node.id)
         let utterances = corpus.plan()
         let scratch = context.workDirectory
-        let results = ClipSlots(count: utterances.count)
-        let done = ClipSlots.Counter()
+        let results = IndexedSlots<Result<Int, NodeError>>(count: utterances.count)
+        let done = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: utterances.count) { i in
             if Task.isCancelled { return }
             let url = scratch.appendingPathComponent("\(utterances[i].id).wav")
             do {
                 let samples = try corpus.render(utterances[i], scratch: scratch)
                 try AudioEncoder.writeWAV(samples, sampleRate: corpus.sampleRate, to: url, format: .pcm16)
-                results.set(i, .success(samples.count))
+                results[i] = .success(samples.count)
             } catch {
-                results.set(i, .failure(NodeError("node '\(node.id)': utterance '\(utterances[i].id)' (\(utterances[i].speaker.voice)): \(error)")))
+                results[i] = .failure(NodeError("node '\(node.id)': utterance '\(utterances[i].id)' (\(utterances[i].speaker.voice)): \(error)"))
             }
-            context.progress.update(done: done.increment(), total: utterances.count, note: "synthesizing")
+            context.progress.update(done: done.wrappingAdd(1, ordering: .relaxed).newValue, total: utterances.count, note: "synthesizing")
         }
         try Task.checkCancellation()
         var items: [Split.Item] = []
         for (i, u) in utterances.enumerated() {
-            let frames = try results.get(i)
+            guard let frames = try results.value(at: i)?.get() else { throw CancellationError() }
             let url = scratch.appendingPathComponent("\(u.id).wav")
             let size = (try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.intValue ?? 0
             let reference = try context.attach(fileAt: url, ext: "wav")
@@ -124,26 +124,5 @@ public struct SynthCorpusKind: NodeKind {
             "per_class": .int(Int64(corpus.perClass)), "seed": .int(Int64(context.seed)), "draw": .int(Int64(context.int("draw") ?? 0)),
         ]
         return ["split": Split(items: items, attributes: attributes).artifact()]
-    }
-}
-
-/// Per-utterance results written by index from concurrent iterations.
-/// Thread-safety: `@unchecked Sendable` because `slots` and `count` are guarded by `lock`.
-final class ClipSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Result<Int, NodeError>?]
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ result: Result<Int, NodeError>) { lock.withLock { slots[i] = result } }
-    func get(_ i: Int) throws -> Int {
-        guard let result = lock.withLock({ slots[i] }) else { throw CancellationError() }
-        return try result.get()
-    }
-
-    /// A shared count of finished iterations.
-    /// Thread-safety: `@unchecked Sendable` because `value` is guarded by `lock`.
-    final class Counter: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value = 0
-        func increment() -> Int { lock.withLock { value += 1; return value } }
     }
 }

@@ -53,13 +53,10 @@ public struct ResynthesizeKind: NodeKind {
         var files: [String: Digest] = [:]
         switch node.params["condition"]?.stringValue {
         case "tts":
-            // The version line identifies espeak-ng's output; a plan reads what a run remembered for this program file.
-            let program = (try? ResolvedWorker.locate("espeak-ng", specDirectory: context.specDirectory))?.path ?? "espeak-ng"
-            let identity = try IdentityCache.identity(fingerprint: "espeak-ng --version", paths: [program], context: context) {
-                ["espeak_ng": .string(try Self.espeakVersion(node: node.id))]
+            guard let version = try EspeakIdentity.version(node: node.id, context: context) else {
+                return KeyExtras(unknown: [EspeakIdentity.unknown])
             }
-            guard let identity else { return KeyExtras(unknown: ["the espeak-ng version, read when a run starts it"]) }
-            external = identity
+            external["espeak_ng"] = .string(version)
         case "command":
             let argv = node.params["command"]?.arrayValue?.compactMap(\.stringValue) ?? []
             let resolved = try SynthesisWorker.resolve(argv: argv, specDirectory: context.specDirectory, node: node.id)
