@@ -92,8 +92,7 @@ public struct SynthCorpusKind: NodeKind {
         let scratch = context.workDirectory
         let results = ClipSlots(count: utterances.count)
         let done = ClipSlots.Counter()
-        DispatchQueue.concurrentPerform(iterations: utterances.count) { i in
-            if Task.isCancelled { return }
+        @Sendable func synthesize(_ i: Int) {
             let url = scratch.appendingPathComponent("\(utterances[i].id).wav")
             do {
                 let samples = try corpus.render(utterances[i], scratch: scratch)
@@ -103,6 +102,17 @@ public struct SynthCorpusKind: NodeKind {
                 results.set(i, .failure(NodeError("node '\(node.id)': utterance '\(utterances[i].id)' (\(utterances[i].speaker.voice)): \(error)")))
             }
             context.progress.update(done: done.increment(), total: utterances.count, note: "synthesizing")
+        }
+        // concurrentPerform's worker threads run outside the task, where Task.isCancelled is always false: a flag
+        // set by the task's cancellation handler stops the remaining clips.
+        let stop = ClipSlots.Counter()
+        await withTaskCancellationHandler {
+            DispatchQueue.concurrentPerform(iterations: utterances.count) { i in
+                if stop.current > 0 { return }
+                synthesize(i)
+            }
+        } onCancel: {
+            _ = stop.increment()
         }
         try Task.checkCancellation()
         var items: [Split.Item] = []
@@ -151,5 +161,6 @@ final class ClipSlots: @unchecked Sendable {
         private let lock = NSLock()
         private var value = 0
         func increment() -> Int { lock.withLock { value += 1; return value } }
+        var current: Int { lock.withLock { value } }
     }
 }
