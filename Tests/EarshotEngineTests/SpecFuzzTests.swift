@@ -151,7 +151,7 @@ struct FuzzOutcome {
 
 enum FuzzProcess {
     /// A run still going after this long is interrupted (SIGINT) and must then exit 130 within `exitBound`.
-    static let softLimit: TimeInterval = 30
+    static let softLimit: TimeInterval = 15
     static let exitBound: TimeInterval = 120
 
     static func run(_ args: [String], in dir: URL) -> FuzzOutcome {
