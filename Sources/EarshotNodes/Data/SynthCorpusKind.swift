@@ -36,7 +36,7 @@ public struct SynthCorpusKind: NodeKind {
 
     /// Bounds: what one node can synthesize and store (clips are rendered in memory at up to 192 kHz).
     struct Params: KindParams {
-        @Param("utterances on each side", in: 1...100_000) var perClass = 200
+        @Param("utterances on each side", in: SyntheticCorpus.perClassRange) var perClass = 200
         @Param("speakers per voice pool", in: 1...64) var speakers = 6
         @Param("factors by which the shifted side differs (empty: matched)", type: .list(.choice(CorpusShift.Factor.allCases.map(\.rawValue))))
         var shift: [String] = []
@@ -49,7 +49,7 @@ public struct SynthCorpusKind: NodeKind {
         @Param("text_domain: the shifted side's domain", type: .choice(SentenceVocabulary.domains)) var shiftDomain = "technical"
         @Param("shortest sentence, in words", in: 1...200) var minWords = 4
         @Param("longest sentence, in words", in: 1...200) var maxWords = 16
-        @Param("rate of the written clips", in: 8_000...192_000) var sampleRate = 16_000
+        @Param("rate of the written clips", in: SyntheticCorpus.sampleRateRange) var sampleRate = 16_000
         @Param("dataset name of every item") var dataset = "synth"
         @Param("independent draw of the same distribution: 0, 1, … give different speakers' settings, sentences and noise (e.g. a reference target's memory corpus)",
                in: 0...1_000_000_000)
@@ -92,8 +92,7 @@ public struct SynthCorpusKind: NodeKind {
         let scratch = context.workDirectory
         let results = IndexedSlots<Result<Int, NodeError>>(count: utterances.count)
         let done = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: utterances.count) { i in
-            if Task.isCancelled { return }
+        @Sendable func synthesize(_ i: Int) {
             let url = scratch.appendingPathComponent("\(utterances[i].id).wav")
             do {
                 let samples = try corpus.render(utterances[i], scratch: scratch)
@@ -103,6 +102,17 @@ public struct SynthCorpusKind: NodeKind {
                 results[i] = .failure(NodeError("node '\(node.id)': utterance '\(utterances[i].id)' (\(utterances[i].speaker.voice)): \(error)"))
             }
             context.progress.update(done: done.wrappingAdd(1, ordering: .relaxed).newValue, total: utterances.count, note: "synthesizing")
+        }
+        // concurrentPerform's worker threads run outside the task, where Task.isCancelled is always false: a flag
+        // set by the task's cancellation handler stops the remaining clips.
+        let stop = Atomic<Bool>(false)
+        await withTaskCancellationHandler {
+            DispatchQueue.concurrentPerform(iterations: utterances.count) { i in
+                if stop.load(ordering: .relaxed) { return }
+                synthesize(i)
+            }
+        } onCancel: {
+            stop.store(true, ordering: .relaxed)
         }
         try Task.checkCancellation()
         var items: [Split.Item] = []
