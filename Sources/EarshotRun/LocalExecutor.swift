@@ -131,7 +131,7 @@ public struct LocalExecutor: Sendable {
                         group.addTask {
                             let t0 = Date()
                             let (outcome, warnings) = await dispatcher != nil
-                                ? dispatcher!.compute(node: node, key: key, keyInputs: keyInputs, executor: self)
+                                ? dispatcher!.compute(node: node, key: key, keyInputs: keyInputs, inputs: inputs, executor: self)
                                 : computeExclusively(node: node, key: key, keyInputs: keyInputs, inputs: inputs, lookup: lookup)
                             return (i, outcome, Date().timeIntervalSince(t0), warnings)
                         }
@@ -204,8 +204,11 @@ public struct LocalExecutor: Sendable {
     /// Computes a missing node under the store's per-key lock: re-checks the action index once the lock is held
     /// (another process may have computed the key meanwhile), then asks the remote cache, then runs the node and
     /// pushes its result. Never throws; the second value holds warnings (remote problems) for the run's report.
+    /// For a shardable node, finished shards are pulled from the remote before and pushed after a run that did not
+    /// complete. `prepare`, run once the lock is held and the result is still missing, computes elsewhere what the
+    /// node's run then only assembles (the shards of an array job); an outcome it returns ends the node there.
     func computeExclusively(node: ValidatedNode, key: Digest, keyInputs: KeyInputs, inputs: [String: [InputArtifact]],
-                            lookup: CacheLookup) async -> (Outcome, [String]) {
+                            lookup: CacheLookup, prepare: (@Sendable () async -> Outcome?)? = nil) async -> (Outcome, [String]) {
         let progress = ProgressHandle(board: board, node: node.id)
         let held: ActionLock
         do {
@@ -241,13 +244,29 @@ public struct LocalExecutor: Sendable {
                 warnings.append("remote cache lookup failed, computing locally: \(error)")
             }
         }
+        let shards = options.remote == nil ? nil : try? shardCount(of: node, key: key, inputs: inputs)
+        if let remote = options.remote, let shards, shards > 0 {
+            let partial = store.partialResults(for: key)
+            let have = Set(partial.shards())
+            warnings += await remote.pullShardsReporting((0..<shards).filter { !have.contains($0) }, key: key, into: partial)
+        }
+        if let prepare, let early = await prepare() {
+            held.release()
+            return (early, warnings)
+        }
         let outcome = await execute(node: node, key: key, keyInputs: keyInputs, inputs: inputs)
         held.release()
-        if case .ran(let record) = outcome, let remote = options.remote, !remote.options.readOnly {
-            do {
-                _ = try await remote.push(record, from: store)
-            } catch {
-                warnings.append("write-through to the remote cache failed (the local result stands): \(error)")
+        if let remote = options.remote, !remote.options.readOnly {
+            if case .ran(let record) = outcome {
+                do {
+                    _ = try await remote.push(record, from: store)
+                } catch {
+                    warnings.append("write-through to the remote cache failed (the local result stands): \(error)")
+                }
+            } else if shards != nil {
+                // The node did not complete: share the shards it finished (also after Ctrl-C, hence a new task).
+                let partial = store.partialResults(for: key)
+                warnings += await Task { await remote.pushShardsReporting(partial.shards(), key: key, from: partial) }.value
             }
         }
         return (outcome, warnings)

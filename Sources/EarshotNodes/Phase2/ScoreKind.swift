@@ -17,7 +17,7 @@ import Foundation
 /// The key holds, besides params and inputs: for a worker, the SHA-256 of its program and of its script
 /// (first argument, when a file), and the model id, weights hash and vocabulary size from its hello (the worker is started
 /// once at key time to read it, once per process); for an import, the file's SHA-256.
-public struct ScoreKind: NodeKind {
+public struct ScoreKind: ShardableKind {
     public static let name = "score"
 
     public init() {}
@@ -69,6 +69,27 @@ public struct ScoreKind: NodeKind {
     }
 
     public func run(_ context: NodeContext) async throws -> [String: Artifact] {
+        let (collector, attributes) = try await score(context, shards: nil)
+        try Task.checkCancellation()
+        guard let table = collector.assemble(attributes: attributes) else {
+            throw NodeError("node '\(context.node.id)': some items were never scored (a bug in the scorer)")
+        }
+        return ["scores": table.artifact()]
+    }
+
+    public func shardCount(_ context: NodeContext) throws -> Int {
+        let items = try Split(artifact: context.input("split").load()).items.count
+        let size = max(1, context.int("shard_size") ?? 64)
+        return (items + size - 1) / size
+    }
+
+    public func runShards(_ shards: [Int], context: NodeContext) async throws {
+        _ = try await score(context, shards: Set(shards))
+    }
+
+    /// Scores the unfinished items (of `shards` only, when given), publishing each shard as it completes;
+    /// returns the collector and the artifact's attributes.
+    func score(_ context: NodeContext, shards: Set<Int>?) async throws -> (ShardCollector, [String: AttributeValue]) {
         let node = context.node.id
         let scorer = try ScorerSpec(context.params["scorer"], node: node)
         let split = try Split(artifact: context.input("split").load())
@@ -78,7 +99,7 @@ public struct ScoreKind: NodeKind {
                                        shardSize: context.int("shard_size") ?? 64,
                                        partial: context.store.partialResults(for: context.key),
                                        onError: onError, progress: context.progress)
-        let pending = collector.resume()
+        let pending = collector.resume().filter { shards?.contains($0 / collector.shardSize) ?? true }
         var attributes: [String: AttributeValue] = [
             "mode": .string(mode.rawValue), "prompt": .string(context.string("prompt") ?? ""),
             "max_new_tokens": .int(Int64(context.int("max_new_tokens") ?? 32)),
@@ -113,11 +134,7 @@ public struct ScoreKind: NodeKind {
                 try collector.record(index, outcome)
             }
         }
-        try Task.checkCancellation()
-        guard let table = collector.assemble(attributes: attributes) else {
-            throw NodeError("node '\(node)': some items were never scored (a bug in the scorer)")
-        }
-        return ["scores": table.artifact()]
+        return (collector, attributes)
     }
 
     static func identity(_ hello: WorkerHello) -> [String: AttributeValue] {
