@@ -60,7 +60,7 @@ struct SlurmArrayDispatch: Sendable {
             let t0 = Date()
             var submission: Submission
             do {
-                submission = Submission(job: try submit(groups, attempt: attempt), tasks: groups, submitSeconds: 0)
+                submission = Submission(job: try submit(groups, number: ledger.count + 1), tasks: groups, submitSeconds: 0)
             } catch {
                 return .failed(key: key, message: "\(error)")
             }
@@ -91,9 +91,9 @@ struct SlurmArrayDispatch: Sendable {
     }
 
     /// Writes the task map and the job script, then submits the array; returns the array's job id.
-    func submit(_ groups: [[Int]], attempt: Int) throws -> String {
+    func submit(_ groups: [[Int]], number: Int) throws -> String {
         try store.makeDirectory(executor.logDirectory)
-        let script = executor.logDirectory.appendingPathComponent("\(base)-array\(attempt).sh")
+        let script = executor.logDirectory.appendingPathComponent("\(base)-array\(number).sh")
         var command = [executor.options.earshot, "exec-node", executor.options.specFile, node.id, "--store", store.root.path,
                        "--key", key.hex]
         for o in executor.options.overrides { command += ["-p", o] }
