@@ -166,11 +166,11 @@ extension SlurmTests {
             Thread.sleep(forTimeInterval: 0.2)
         }
         #expect(s.shardFiles("slurm") == 7, "seven tasks finished their shard: \(run.finish().stderr)")
-        let queue = try shell("squeue", "-h", "-r", "-n", "earshot:sharded:scores", "-o", "%A %a %T")
-        let line = try #require(queue.split(separator: "\n").first, "the array job is in the queue")
-        let fields = line.split(separator: " ").map(String.init)
-        #expect(fields.count == 3 && fields[1] == "4" && fields[2] == "RUNNING", "squeue shows array task 4 running: '\(queue)'")
-        let array = fields[0]
+        let queue = try shell("squeue", "-h", "-r", "-n", "earshot:sharded:scores", "-o", "%F %K %T")
+        let tasks = queue.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }.filter { $0.count == 3 }
+        let held = try #require(tasks.first { $0[1] == "4" }, "squeue lists the array's task 4: '\(queue)'")
+        #expect(held[2] == "RUNNING", "'\(queue)'")
+        let array = held[0]
         _ = try shell("scancel", "\(array)_4")
         for _ in 0..<200 where !(try shell("squeue", "-h", "-r", "-j", array, "-o", "%T")).isEmpty {
             Thread.sleep(forTimeInterval: 0.1)
@@ -212,8 +212,8 @@ extension SlurmTests {
         // Task 1 (shards 3–5) finishes shard 3, then its worker crashes on shard 4; the retries hold shards 4–5.
         #expect(r.stderr.contains("2 of 8 shards (4-5) are still missing after 3 array jobs; tasks 0 of array job"), "\(r.stderr)")
         #expect(r.stderr.contains("fake worker: crashing on k-n0000"), "the task's log tail: \(r.stderr)")
-        let scripts = FileSystem.files(under: s.dir.appendingPathComponent("st/slurm/sharded")).filter { $0.pathExtension == "sh" }
-        #expect(scripts.count == 3, "one array, then two retries")
+        let scripts = FileSystem.files(under: s.dir.appendingPathComponent("st/slurm/sharded")).filter { $0.pathExtension == "sh" && $0.lastPathComponent.contains("-array") }
+        #expect(scripts.count == 3, "one array, then two retries: \(scripts)")
         let first = try String(contentsOf: try #require(scripts.first { $0.lastPathComponent.hasSuffix("-array1.sh") }), encoding: .utf8)
         #expect(first.contains("0) shards=0-2 ;;") && first.contains("1) shards=3-5 ;;") && first.contains("2) shards=6-7 ;;"), "\(first)")
         FileManager.default.createFile(atPath: fixed.path, contents: nil)
