@@ -20,10 +20,18 @@ extension NodeKind {
     public func keyExtras(for node: ValidatedNode, context: KeyExtrasContext) async throws -> KeyExtras { KeyExtras() }
 }
 
-/// What `keyExtras` may use: the store (for its fingerprint table) and the experiment's folder.
+/// What `keyExtras` may use: the store (for its fingerprint table), the experiment's folder, and what resolving may
+/// do (`purpose`: a plan starts no program; identities only a program can tell go through `IdentityCache`).
 public struct KeyExtrasContext: Sendable {
     public let store: ArtifactStore
     public let specDirectory: String
+    public let purpose: KeyPurpose
+
+    public init(store: ArtifactStore, specDirectory: String, purpose: KeyPurpose) {
+        self.store = store
+        self.specDirectory = specDirectory
+        self.purpose = purpose
+    }
 }
 
 /// One upstream output bound to an input.
@@ -165,8 +173,8 @@ public struct RegistryKeyExtras: KeyExtrasProvider {
         self.store = store
     }
 
-    public func keyExtras(for node: ValidatedNode, graph: ExperimentGraph) async throws -> KeyExtras {
+    public func keyExtras(for node: ValidatedNode, graph: ExperimentGraph, purpose: KeyPurpose) async throws -> KeyExtras {
         guard let kind = registry[node.signature.name] else { return KeyExtras() }
-        return try await kind.keyExtras(for: node, context: KeyExtrasContext(store: store, specDirectory: graph.specDirectory))
+        return try await kind.keyExtras(for: node, context: KeyExtrasContext(store: store, specDirectory: graph.specDirectory, purpose: purpose))
     }
 }

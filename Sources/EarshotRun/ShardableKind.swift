@@ -49,82 +49,94 @@ public enum ShardList {
     }
 }
 
-extension LocalExecutor {
-    /// A node context for running `kind` code outside `execute` (shard counting, shard tasks); `work` is removed
-    /// by the caller.
-    func context(for node: ValidatedNode, key: Digest, inputs: [String: [InputArtifact]], work: URL) -> NodeContext {
+extension RunContext {
+    /// A node context for running kind code outside a dispatch (shard counting, shard tasks).
+    func nodeContext(for node: ValidatedNode, key: Digest, inputs: [String: [InputArtifact]], work: URL) -> NodeContext {
         NodeContext(node: node, key: key, seed: graph.seed, experiment: graph.experiment, specDirectory: graph.specDirectory,
                     inputs: inputs, store: store, workDirectory: work, progress: ProgressHandle(board: board, node: node.id),
                     settings: options.settings)
     }
 
-    /// The shard count of a shardable node, or nil for a node whose kind does not shard.
-    func shardCount(of node: ValidatedNode, key: Digest, inputs: [String: [InputArtifact]]) throws -> Int? {
-        guard let kind = registry[node.signature.name] as? any ShardableKind else { return nil }
-        let work = store.root.appendingPathComponent("tmp/work-\(key.hex.prefix(16))-\(UUID().uuidString.prefix(8))")
+    /// The shard count of a job's node, or nil when its kind does not split into shards.
+    public func shardCount(of job: NodeJob) throws -> Int? {
+        guard let kind = registry[job.node.signature.name] as? any ShardableKind else { return nil }
+        let work = store.root.appendingPathComponent("tmp/work-\(job.key.hex.prefix(16))-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: work) }
-        return try kind.shardCount(context(for: node, key: key, inputs: inputs, work: work))
+        return try kind.shardCount(nodeContext(for: job.node, key: job.key, inputs: job.inputs, work: work))
     }
+}
 
+extension LocalExecutor {
     /// Computes some shards of one shardable node whose upstream results are in the store (what one task of an
     /// array job runs: `earshot exec-node … --shards 0-3`). Finished shards are skipped; a node already recorded
     /// is reported cached. No key lock is taken: tasks of one array write disjoint shards, each atomically. With a
     /// remote cache, shards a collaborator pushed are pulled first and the shards computed here are pushed after.
     public func runShards(_ id: String, shards: [Int], expectedKey: Digest? = nil) async -> NodeReport {
-        let resolved: ResolvedNode
-        switch await resolve(id, expectedKey: expectedKey) {
-        case .failure(let f): return f.report
-        case .success(let r): resolved = r
+        guard let target = graph.index[id] else {
+            return NodeReport(id: id, kind: "?", status: .failed, reason: "no node '\(id)' in experiment '\(graph.experiment)'")
         }
-        let node = resolved.node, key = resolved.key
+        let node = graph.nodes[target]
+        var key: Digest?
+        var warnings: [String] = []
         func report(_ status: NodeReport.Status, _ reason: String?, seconds: Double? = nil) -> NodeReport {
-            NodeReport(id: id, kind: node.signature.name, status: status, key: key.hex, seconds: seconds, reason: reason)
-        }
-        if case .hit(let record) = resolved.decision {
-            return NodeReport(id: id, kind: node.signature.name, status: .cached, key: key.hex,
-                              outputs: record.outputs.mapValues(\.object.hex), reason: "already in the store")
+            var r = NodeReport(id: id, kind: node.signature.name, status: status, key: key?.hex, seconds: seconds, reason: reason)
+            if !warnings.isEmpty { r.warnings = warnings }
+            return r
         }
         guard let kind = registry[node.signature.name] as? any ShardableKind else {
             return report(.failed, "kind '\(node.signature.name)' of node '\(id)' does not split into shards")
         }
-        let inputs = inputArtifacts(for: node, outputs: resolved.outputs)
-        let work = store.root.appendingPathComponent("tmp/work-\(key.hex.prefix(16))-\(UUID().uuidString.prefix(8))")
-        defer { try? FileManager.default.removeItem(at: work) }
+        let run = context
         let t0 = Date()
-        var warnings: [String] = []
+        let work = store.root.appendingPathComponent("tmp/work-shards-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: work) }
         do {
+            let (outputs, problem) = try await upstreamOutputs(of: target, run: run)
+            if let problem { return report(.failed, problem) }
+            let resolved: ResolvedKey
+            switch try await run.resolver.resolve(node, upstream: outputs) {
+            case .hit(let r, let record):
+                key = r.key
+                if let expectedKey, expectedKey != r.key { return mismatch(r.key, expectedKey) { m, k in report(.failed, m) } }
+                return NodeReport(id: id, kind: node.signature.name, status: .cached, key: r.key.hex,
+                                  outputs: record.outputs.mapValues(\.object.hex), reason: "already in the store")
+            case .miss(let r, _):
+                resolved = r
+            case .unknown(let identities):
+                return report(.failed, "the key cannot be computed: \(identities.joined(separator: "; ")) is unknown")
+            }
+            key = resolved.key
+            if let expectedKey, expectedKey != resolved.key { return mismatch(resolved.key, expectedKey) { m, k in report(.failed, m) } }
             try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-            let context = context(for: node, key: key, inputs: inputs, work: work)
+            let context = run.nodeContext(for: node, key: resolved.key, inputs: run.inputArtifacts(for: node, outputs: outputs), work: work)
             let count = try kind.shardCount(context)
             if let bad = shards.first(where: { $0 >= count }) {
                 return report(.failed, "node '\(id)' has \(count) shards (0–\(count - 1)); there is no shard \(bad)")
             }
-            let partial = store.partialResults(for: key)
+            let partial = store.partialResults(for: resolved.key)
             if let remote = options.remote {
-                warnings += await remote.pullShardsReporting(shards.filter { !partial.shards().contains($0) }, key: key, into: partial)
+                let have = Set(partial.shards())
+                warnings += await remote.pullShardsReporting(shards.filter { !have.contains($0) }, key: resolved.key, into: partial)
             }
-            let todo = Set(shards).subtracting(partial.shards())
+            let todo = Set(shards).subtracting(partial.shards()).sorted()
             var computed: [Int] = []
             if !todo.isEmpty {
                 try await withTaskExecutorPreference(NodeTaskExecutor(label: "earshot.node.\(id)")) {
-                    try await kind.runShards(todo.sorted(), context: context)
+                    try await kind.runShards(todo, context: context)
                 }
-                computed = todo.sorted().filter { partial.shards().contains($0) }
+                let finished = Set(partial.shards())
+                computed = todo.filter { finished.contains($0) }
             }
             if let remote = options.remote, !remote.options.readOnly, !computed.isEmpty {
-                warnings += await remote.pushShardsReporting(computed, key: key, from: partial)
+                warnings += await remote.pushShardsReporting(computed, key: resolved.key, from: partial)
             }
-            var r = report(.ran, "shards \(ShardList.format(shards)): \(computed.count) computed, \(shards.count - todo.count) already finished",
-                           seconds: Date().timeIntervalSince(t0))
-            if !warnings.isEmpty { r.warnings = warnings }
-            return r
+            return report(.ran, "shards \(ShardList.format(shards)): \(computed.count) computed, \(shards.count - todo.count) already finished",
+                          seconds: Date().timeIntervalSince(t0))
         } catch is CancellationError {
             return report(.cancelled, "interrupted")
         } catch {
             if Task.isCancelled { return report(.cancelled, "interrupted") }
-            var r = report(.failed, "\(error)", seconds: Date().timeIntervalSince(t0))
-            if !warnings.isEmpty { r.warnings = warnings }
-            return r
+            return report(.failed, "\(error)", seconds: Date().timeIntervalSince(t0))
         }
     }
 }

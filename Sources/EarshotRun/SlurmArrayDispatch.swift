@@ -44,7 +44,7 @@ struct SlurmArrayDispatch: Sendable {
 
     /// Submits arrays until every shard is finished; nil then (the caller assembles), else the outcome that ends
     /// the node (retries spent, sbatch failed, run cancelled).
-    func run() async -> LocalExecutor.Outcome? {
+    func run() async -> DispatchOutcome? {
         let progress = ProgressHandle(board: executor.board, node: node.id)
         var ledger = (try? JSONDecoder().decode([Submission].self, from: Data(contentsOf: ledgerURL))) ?? []
         var previous: Submission?
@@ -53,7 +53,7 @@ struct SlurmArrayDispatch: Sendable {
             let missing = Set(0..<shardCount).subtracting(partial.shards()).sorted()
             if missing.isEmpty { return nil }
             guard attempt <= executor.options.arrayRetries else {
-                return .failed(key: key, message: failureMessage(missing: missing, last: previous, attempts: attempt))
+                return .failed(failureMessage(missing: missing, last: previous, attempts: attempt))
             }
             attempt += 1
             let groups = Self.tasks(for: missing, perTask: resources.shardsPerTask ?? 1)
@@ -62,7 +62,7 @@ struct SlurmArrayDispatch: Sendable {
             do {
                 submission = Submission(job: try submit(groups, number: ledger.count + 1), tasks: groups, submitSeconds: 0)
             } catch {
-                return .failed(key: key, message: "\(error)")
+                return .failed("\(error)")
             }
             submission.submitSeconds = Date().timeIntervalSince(t0)
             executor.tracker.trackArray(submission.job)
@@ -74,7 +74,7 @@ struct SlurmArrayDispatch: Sendable {
                     try await Task.sleep(nanoseconds: UInt64(max(0.05, executor.options.pollInterval) * 1e9))
                 } catch {
                     executor.tracker.cancelArray(submission.job)
-                    return .cancelled(key: key)
+                    return .cancelled
                 }
                 guard let active = Self.activeTasks(submission.job) else { continue }
                 let done = partial.shards().count

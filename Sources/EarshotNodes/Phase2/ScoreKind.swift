@@ -15,8 +15,9 @@ import Foundation
 /// scores only the items of unfinished shards; the final `token_scores` artifact is assembled from them.
 ///
 /// The key holds, besides params and inputs: for a worker, the SHA-256 of its program and of its script
-/// (first argument, when a file), and the model id, weights hash and vocabulary size from its hello (the worker is started
-/// once at key time to read it, once per process); for an import, the file's SHA-256.
+/// (first argument, when a file), and the model id, weights hash and vocabulary size from its hello (a run starts the
+/// worker once per process to read it and remembers it in `IdentityCache`; a plan only reads what was remembered);
+/// for an import, the file's SHA-256.
 public struct ScoreKind: ShardableKind {
     public static let name = "score"
 
@@ -51,11 +52,15 @@ public struct ScoreKind: ShardableKind {
         switch try ScorerSpec(node.params["scorer"], node: node.id) {
         case .command(let argv):
             let worker = try ResolvedWorker(argv: argv, specDirectory: context.specDirectory)
-            let hello = try WorkerIdentityCache.shared.hello(for: worker.command, fingerprint: worker.fingerprint)
-            return KeyExtras(files: worker.files, external: [
-                "model_id": .string(hello.modelID), "weights_sha256": .string(hello.weightsSHA256),
-                "vocab_size": .int(hello.vocabularySize),
-            ])
+            let identity = try IdentityCache.identity(fingerprint: worker.fingerprint, paths: Array(argv.dropFirst()), context: context) {
+                let hello = try WorkerIdentityCache.shared.hello(for: worker.command, fingerprint: worker.fingerprint)
+                return ["model_id": .string(hello.modelID), "weights_sha256": .string(hello.weightsSHA256),
+                        "vocab_size": .int(hello.vocabularySize)]
+            }
+            guard let identity else {
+                return KeyExtras(files: worker.files, unknown: ["the model identity of worker \(worker.command.name), read from its hello when a run starts it"])
+            }
+            return KeyExtras(files: worker.files, external: identity)
         case .importFile(let path):
             let url = ScorerSpec.resolve(path, specDirectory: context.specDirectory)
             do {

@@ -53,14 +53,25 @@ public struct ResynthesizeKind: NodeKind {
         var files: [String: Digest] = [:]
         switch node.params["condition"]?.stringValue {
         case "tts":
-            external["espeak_ng"] = .string(try Self.espeakVersion(node: node.id))
+            // The version line identifies espeak-ng's output; a plan reads what a run remembered for this program file.
+            let program = (try? ResolvedWorker.locate("espeak-ng", specDirectory: context.specDirectory))?.path ?? "espeak-ng"
+            let identity = try IdentityCache.identity(fingerprint: "espeak-ng --version", paths: [program], context: context) {
+                ["espeak_ng": .string(try Self.espeakVersion(node: node.id))]
+            }
+            guard let identity else { return KeyExtras(unknown: ["the espeak-ng version, read when a run starts it"]) }
+            external = identity
         case "command":
             let argv = node.params["command"]?.arrayValue?.compactMap(\.stringValue) ?? []
             let resolved = try SynthesisWorker.resolve(argv: argv, specDirectory: context.specDirectory, node: node.id)
-            let hello = try SynthesisWorker.IdentityCache.shared.hello(for: resolved)
             files = resolved.files
-            external["model_id"] = .string(hello.modelID)
-            external["weights_sha256"] = .string(hello.weightsSHA256)
+            let identity = try IdentityCache.identity(fingerprint: resolved.fingerprint, paths: Array(argv.dropFirst()), context: context) {
+                let hello = try SynthesisWorker.IdentityCache.shared.hello(for: resolved)
+                return ["model_id": .string(hello.modelID), "weights_sha256": .string(hello.weightsSHA256)]
+            }
+            guard let identity else {
+                return KeyExtras(files: files, unknown: ["the model identity of synthesis program \(resolved.command.name), read from its hello when a run starts it"])
+            }
+            external = identity
         default:
             break
         }
