@@ -34,6 +34,9 @@ public enum IdentityCache {
         }
     }
 
+    /// Forgets what this process learned (tests: a plan as a fresh process would make it).
+    static func forgetInProcess() { known.withLock { $0.removeAll() } }
+
     static func read(_ url: URL, fingerprint: String) -> [String: Value]? {
         guard let data = FileManager.default.contents(atPath: url.path),
               let o = (try? JSONReader.parse(String(decoding: data, as: UTF8.self)))?.objectValue,
