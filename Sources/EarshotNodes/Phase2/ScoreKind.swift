@@ -118,8 +118,11 @@ public struct ScoreKind: ShardableKind {
             let requests = try pending.map { try request(for: split.items[$0], context: context, mode: mode) }
             let pool = WorkerPool(command: worker.command, options: WorkerPoolOptions(
                 workers: context.settings.workers, itemTimeout: context.double("timeout") ?? 0,
-                expectedHello: expected, logDirectory: context.workDirectory))
+                expectedHello: expected, logDirectory: context.workDirectory, devices: context.settings.devices))
+            let t0 = Date()
             try await pool.score(requests) { position, outcome in try collector.record(pending[position], outcome) }
+            measure(context, model: expected?.modelID ?? worker.command.name, items: pending.count, since: t0,
+                    workers: min(max(1, pool.options.workers), max(1, pending.count)))
         case .importFile(let path):
             let url = ScorerSpec.resolve(path, specDirectory: context.specDirectory)
             let imported: ImportedScores
@@ -135,11 +138,19 @@ public struct ScoreKind: ShardableKind {
             let target = try ReferenceScorer(setup: setup, split: split, context: context, pending: pending)
             attributes["scorer"] = .string("reference")
             attributes.merge(target.attributes) { $1 }
+            let t0 = Date()
             try await target.score(pending, mode: mode, maxNewTokens: context.int("max_new_tokens") ?? 32) { index, outcome in
                 try collector.record(index, outcome)
             }
+            measure(context, model: "reference", items: pending.count, since: t0, workers: 1)
         }
         return (collector, attributes)
+    }
+
+    /// Records the throughput of the items just scored, for `plan --cost` (`ThroughputLog`).
+    func measure(_ context: NodeContext, model: String, items: Int, since t0: Date, workers: Int) {
+        ThroughputLog.append(.init(kind: Self.name, model: model, device: ThroughputLog.deviceLabel, items: items,
+                                   seconds: Date().timeIntervalSince(t0), workers: workers, node: context.node.id), to: context.store)
     }
 
     static func identity(_ hello: WorkerHello) -> [String: AttributeValue] {
