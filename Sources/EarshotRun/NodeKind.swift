@@ -2,6 +2,7 @@ import EarshotGraph
 import EarshotSpec
 import EarshotStore
 import Foundation
+import Synchronization
 
 /// A node kind: its signature and its implementation. Implementations are stateless values.
 public protocol NodeKind: Sendable {
@@ -85,10 +86,10 @@ public struct NodeContext: Sendable {
         self.attachments = attachments
     }
 
-    /// Moves a file the node made (an audio clip) into the store and returns its reference
-    /// `cas:<sha256>.<ext>`. The object is kept with the node's result: verified, garbage-collected and
+    /// Moves a file the node made (an audio clip) into the store and returns its reference (written
+    /// `cas:<sha256>.<ext>`). The object is kept with the node's result: verified, garbage-collected and
     /// transferred with it.
-    public func attach(fileAt url: URL, ext: String) throws -> String {
+    public func attach(fileAt url: URL, ext: String) throws -> StoreReference {
         let digest = try store.putObject(ext: ext) { tmp in
             do { try FileManager.default.moveItem(at: url, to: tmp) } catch {
                 throw NodeError("cannot move '\(url.path)' into the store: \(error.localizedDescription)")
@@ -96,7 +97,7 @@ public struct NodeContext: Sendable {
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: store.objectURL(digest, ext: ext).path)[.size] as? Int) ?? 0
         attachments.append(OutputObject(object: digest, content: digest, ext: ext, type: "blob", bytes: size ?? 0))
-        return "cas:\(digest.hex).\(ext)"
+        return StoreReference(digest: digest, ext: ext)
     }
 
     public var params: [String: Value] { node.params }
@@ -141,12 +142,10 @@ public struct RunSettings: Sendable {
 }
 
 /// Objects a node attached while running.
-/// Thread-safety: `@unchecked Sendable` because `items` is guarded by `lock`.
-final class AttachmentLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: [Digest: OutputObject] = [:]
-    func append(_ o: OutputObject) { lock.withLock { items[o.object] = o } }
-    var all: [OutputObject] { lock.withLock { items.values.sorted { $0.object < $1.object } } }
+final class AttachmentLog: Sendable {
+    private let items = Mutex<[Digest: OutputObject]>([:])
+    func append(_ o: OutputObject) { items.withLock { $0[o.object] = o } }
+    var all: [OutputObject] { items.withLock { $0.values.sorted { $0.object < $1.object } } }
 }
 
 /// A node failure with a message for the user (lowercase, names the item, says the fix).

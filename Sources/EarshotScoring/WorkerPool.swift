@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The result of scoring one item: its statistics, or why it could not be scored.
 public enum ItemOutcome: Sendable, Equatable {
@@ -212,19 +213,17 @@ public final class WorkerPool: @unchecked Sendable {
 }
 
 /// Calls `done` once after `count` ticks.
-/// Thread-safety: `@unchecked Sendable` because `left` is guarded by `lock`.
-private final class Countdown: @unchecked Sendable {
-    private let lock = NSLock()
-    private var left: Int
+private final class Countdown: Sendable {
+    private let left: Mutex<Int>
     private let done: @Sendable () -> Void
 
     init(_ count: Int, done: @escaping @Sendable () -> Void) {
-        left = count
+        left = Mutex(count)
         self.done = done
     }
 
     func tick() {
-        let finished = lock.withLock { () -> Bool in left -= 1; return left == 0 }
+        let finished = left.withLock { left -> Bool in left -= 1; return left == 0 }
         if finished { done() }
     }
 }

@@ -106,8 +106,8 @@ public struct SynthCorpusKind: NodeKind {
             let size = (try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.intValue ?? 0
             let reference = try context.attach(fileAt: url, ext: "wav")
             items.append(Split.Item(
-                id: "\(context.string("dataset") ?? "synth")-\(u.id)", label: u.label, dataset: context.string("dataset") ?? "synth", audioPath: reference,
-                audioSHA256: String(reference.dropFirst(Split.storePrefix.count).prefix(64)), text: u.transcript,
+                id: "\(context.string("dataset") ?? "synth")-\(u.id)", label: u.label, dataset: context.string("dataset") ?? "synth", audioPath: reference.description,
+                audioSHA256: reference.digest.hex, text: u.transcript,
                 speaker: u.speaker.id, duration: Double(frames) / Double(corpus.sampleRate), sampleRate: corpus.sampleRate,
                 channels: 1, bitDepth: 16, format: "WAV/PCM_16", fileSize: size))
         }

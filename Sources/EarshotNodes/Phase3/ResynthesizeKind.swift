@@ -212,8 +212,8 @@ public struct ResynthesizeKind: NodeKind {
             try AudioEncoder.writeWAV(clip.samples, sampleRate: rate, to: url, format: .pcm16)
             let size = (try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
             let ref = try context.attach(fileAt: url, ext: "wav")
-            out.items[i].audioPath = ref
-            out.items[i].audioSHA256 = String(ref.dropFirst(Split.storePrefix.count).prefix(64))
+            out.items[i].audioPath = ref.description
+            out.items[i].audioSHA256 = ref.digest.hex
             out.items[i].duration = Double(clip.samples.count) / Double(rate)
             out.items[i].sampleRate = rate
             out.items[i].channels = 1
