@@ -127,7 +127,7 @@ public struct CostPlan: Sendable, Codable {
             var nodes = "\(l.nodes)"
             if l.cachedNodes > 0 { nodes += " (+\(l.cachedNodes) cached)" }
             if l.unknownNodes > 0 { nodes += " (\(l.unknownNodes) of unknown size)" }
-            rows.append(["\(l.phase)", l.kind, nodes, "\(l.items)", rate(l.itemsPerSecond), hours(l.gpuHours), l.rateSource ?? "no measurement: pass --items-per-second"])
+            rows.append(["\(l.phase)", l.kind, nodes, "\(l.items)", rate(l.itemsPerSecond), hours(l.gpuHours), l.rateSource ?? (l.kind == "score" ? "no measurement: pass --items-per-second" : "no measurement")])
         }
         for (p, items) in itemsPerPhase.sorted(by: { $0.key < $1.key }) {
             let h = lines.filter { $0.phase == p }.compactMap(\.gpuHours)
