@@ -4,27 +4,27 @@ import Foundation
 
 // Item counts of the kinds that make or process splits, for `earshot plan --cost` (`CostPlan`).
 
-/// `per_class` items on each side.
-private func bothSides(_ node: ValidatedNode) -> Int? { node.params["per_class"]?.intValue.map { 2 * $0 } }
+/// Twice a `per_class` (items on each side), nil when the params do not decode.
+private func bothSides(_ perClass: Int?) -> Int? { perClass.map { 2 * $0 } }
 
 /// The item count of the single split bound to `input`.
 private func splitItems(_ inputs: [String: [Int?]], _ input: String) -> Int? { inputs[input]?.first ?? nil }
 
 extension LoadSplitKind: ItemCountingKind {
     public func itemCounts(_ node: ValidatedNode, inputs: [String: [Int?]]) -> ItemCounts {
-        ItemCounts(outputs: ["split": bothSides(node)])
+        ItemCounts(outputs: ["split": bothSides((try? node.decodeParams(Params.self))?.perClass)])
     }
 }
 
 extension SynthCorpusKind: ItemCountingKind {
     public func itemCounts(_ node: ValidatedNode, inputs: [String: [Int?]]) -> ItemCounts {
-        ItemCounts(outputs: ["split": bothSides(node)])
+        ItemCounts(outputs: ["split": bothSides((try? node.decodeParams(Params.self))?.perClass)])
     }
 }
 
 extension SubsetKind: ItemCountingKind {
     public func itemCounts(_ node: ValidatedNode, inputs: [String: [Int?]]) -> ItemCounts {
-        let kept = bothSides(node)
+        let kept = bothSides((try? node.decodeParams(Params.self))?.perClass)
         guard let kept, let all = splitItems(inputs, "split") else { return ItemCounts(outputs: ["split": kept]) }
         return ItemCounts(outputs: ["split": min(kept, all)])
     }

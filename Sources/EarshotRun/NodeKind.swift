@@ -8,6 +8,10 @@ import Synchronization
 public protocol NodeKind: Sendable {
     var signature: KindSignature { get }
 
+    /// The kind's typed params; its signature's `params` are `paramsType.signatures`, and `run` reads a decoded value
+    /// (`NodeContext.decodeParams`). The default is none.
+    var paramsType: any KindParams.Type { get }
+
     /// External files and identities (beyond params and inputs) that the result depends on.
     /// The default is none.
     func keyExtras(for node: ValidatedNode, context: KeyExtrasContext) async throws -> KeyExtras
@@ -17,7 +21,14 @@ public protocol NodeKind: Sendable {
     func run(_ context: NodeContext) async throws -> [String: Artifact]
 }
 
+/// The params of a kind that takes none.
+public struct NoParams: KindParams {
+    public init() {}
+}
+
 extension NodeKind {
+    public var paramsType: any KindParams.Type { NoParams.self }
+
     public func keyExtras(for node: ValidatedNode, context: KeyExtrasContext) async throws -> KeyExtras { KeyExtras() }
 }
 
@@ -108,6 +119,13 @@ public struct NodeContext: Sendable {
             throw NodeError("node '\(node.id)' has no input '\(name)'")
         }
         return first
+    }
+
+    /// The node's params as the kind's typed value (`KindParams`): validated, defaults filled in.
+    public func decodeParams<P: KindParams>(_ type: P.Type = P.self) throws -> P {
+        do { return try P(decoding: node.params) } catch {
+            throw NodeError("node '\(node.id)' (\(node.signature.name)): \(error)")
+        }
     }
 
     public func string(_ name: String) -> String? { node.params[name]?.stringValue }
