@@ -139,7 +139,24 @@ public struct NodeContext: Sendable {
 public struct RunSettings: Sendable {
     /// Worker processes a scoring node may start (`earshot run --workers N`).
     public var workers: Int
-    public init(workers: Int = 1) { self.workers = max(1, workers) }
+    /// GPUs the workers are spread over, one `CUDA_VISIBLE_DEVICES` value per worker in turn (`--gpus`).
+    public var devices: [String]
+    public init(workers: Int = 1, devices: [String] = []) {
+        self.workers = max(1, workers)
+        self.devices = devices
+    }
+
+    /// The GPUs of `--gpus`: `auto` → the entries of `CUDA_VISIBLE_DEVICES` when set, else one index per GPU the
+    /// NVIDIA driver lists in `/proc/driver/nvidia/gpus` (none without a driver); otherwise a comma-separated list.
+    public static func devices(_ spec: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+                               driverDirectory: String = "/proc/driver/nvidia/gpus") -> [String] {
+        guard spec == "auto" else { return spec.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        if let visible = environment["CUDA_VISIBLE_DEVICES"] {
+            return visible.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && $0 != "-1" }
+        }
+        let count = ((try? FileManager.default.contentsOfDirectory(atPath: driverDirectory)) ?? []).count
+        return (0..<count).map(String.init)
+    }
 }
 
 /// Objects a node attached while running.

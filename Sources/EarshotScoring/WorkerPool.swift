@@ -22,15 +22,19 @@ public struct WorkerPoolOptions: Sendable {
     public var expectedHello: WorkerHello?
     /// Folder for the workers' stderr files.
     public var logDirectory: URL
+    /// GPUs to spread the workers over: worker slot i runs with `CUDA_VISIBLE_DEVICES` = `devices[i % count]`
+    /// (empty: the environment is left as it is).
+    public var devices: [String]
 
     public init(workers: Int = 1, itemTimeout: Double = 0, helloTimeout: Double = 600, maxRestarts: Int = 3,
-                expectedHello: WorkerHello? = nil, logDirectory: URL) {
+                expectedHello: WorkerHello? = nil, logDirectory: URL, devices: [String] = []) {
         self.workers = max(1, workers)
         self.itemTimeout = itemTimeout
         self.helloTimeout = helloTimeout
         self.maxRestarts = max(0, maxRestarts)
         self.expectedHello = expectedHello
         self.logDirectory = logDirectory
+        self.devices = devices
     }
 }
 
@@ -136,6 +140,8 @@ public final class WorkerPool: @unchecked Sendable {
     private func start(slot: Int) throws -> (WorkerProcess, WorkerHello) {
         let n = lock.withLock { () -> Int in startedWorkers += 1; return startedWorkers }
         let log = options.logDirectory.appendingPathComponent("worker-\(slot)-\(n).stderr")
+        var command = command
+        if !options.devices.isEmpty { command.environment["CUDA_VISIBLE_DEVICES"] = options.devices[slot % options.devices.count] }
         let worker = try WorkerProcess(command: command, stderrURL: log)
         lock.withLock { live[slot] = worker }
         if stopping { worker.kill() }

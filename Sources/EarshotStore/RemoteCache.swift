@@ -161,9 +161,15 @@ public final class RemoteCache: Sendable {
     /// Streams one object into the store's temp folder, hashing it as it arrives, and publishes it (fsync, rename)
     /// only if the hash matches its name. Returns its size.
     func download(_ object: OutputObject, into store: ArtifactStore) async throws -> Result<Int, Rejection> {
-        let url = casURL(object.object)
         let tmp = store.temporaryURL(ext: object.ext)
         defer { unlink(tmp.path) }
+        return try await download(object, to: tmp) { try store.publish(tmp, as: object.object, ext: object.ext) }
+    }
+
+    /// Streams one object to `tmp`, hashing it as it arrives; calls `publish` (after an fsync) only if the hash
+    /// matches its name. Returns its size.
+    func download(_ object: OutputObject, to tmp: URL, publish: () throws -> Void) async throws -> Result<Int, Rejection> {
+        let url = casURL(object.object)
         let response = try await send(HTTPRequest(method: .get, url: url.absoluteString, sink: .hashedFile(tmp)))
         guard response.status != 404, let actual = response.digest else { return .failure(missing(object, url)) }
         let size = response.received
@@ -173,7 +179,7 @@ public final class RemoteCache: Sendable {
             return .failure(Rejection(message: "remote object \(object.object.hex) failed verification\(truncated): its bytes hash to \(actual.hex); it was not used"))
         }
         try FileSystem.fsync(tmp)
-        try store.publish(tmp, as: actual, ext: object.ext)
+        try publish()
         return .success(size)
     }
 
