@@ -1,4 +1,5 @@
 import EarshotAudio
+import EarshotStore
 import Foundation
 
 /// A pre-flight report on dataset sources (`earshot inspect`): per side, how many items, how long, in which
@@ -83,7 +84,7 @@ public enum SourceInspection {
     static func report(name: String, listing: DatasetListing) -> SourceReport {
         let entries = listing.entries
         let paths = Array(Set(entries.filter { $0.embedded == nil }.map(\.audioPath))).sorted()
-        let slots = HeaderSlots(count: paths.count)
+        let slots = IndexedSlots<Header>(count: paths.count)
         DispatchQueue.concurrentPerform(iterations: paths.count) { i in
             let header: Header
             do {
@@ -93,7 +94,7 @@ public enum SourceInspection {
             } catch {
                 header = .unreadable("\(error)")
             }
-            slots.set(i, header)
+            slots[i] = header
         }
         let headers = Dictionary(uniqueKeysWithValues: zip(paths, slots.values))
         var r = SourceReport(source: name, items: entries.count, defects: 0, hours: 0, itemsWithDuration: 0,
@@ -166,14 +167,4 @@ public enum SourceInspection {
         }
         return lines.joined(separator: "\n")
     }
-}
-
-/// Header reads written by index from concurrent iterations.
-/// Thread-safety: `@unchecked Sendable` because `slots` is guarded by `lock`.
-final class HeaderSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [SourceInspection.Header?]
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ header: SourceInspection.Header) { lock.withLock { slots[i] = header } }
-    var values: [SourceInspection.Header] { lock.withLock { slots.map { $0! } } }
 }

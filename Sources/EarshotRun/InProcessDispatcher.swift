@@ -10,8 +10,16 @@ import Foundation
 /// (a corrupt object quarantined), then the remote cache is asked (read-through), and only then is the node computed
 /// and its result pushed (write-through). Outputs are published only after the node finishes, by atomic rename, so
 /// nothing partial is ever cached.
+///
+/// For a shardable node (`ShardableKind`) with a remote cache, the shards a collaborator pushed are pulled before the
+/// node runs, and when it does not complete, the shards it finished are pushed. `prepare`, run under the lock once the
+/// result is known to be missing, computes elsewhere what the node's run then only assembles (the shards of a Slurm
+/// job array, `SlurmArrayDispatch`); an outcome it returns ends the node there.
 public struct InProcessDispatcher: NodeDispatcher {
-    public init() {}
+    public typealias Prepare = @Sendable (NodeJob, RunContext) async -> DispatchOutcome?
+    let prepare: Prepare?
+
+    public init(prepare: Prepare? = nil) { self.prepare = prepare }
 
     public func dispatch(_ job: NodeJob, in run: RunContext) async -> DispatchResult {
         let key = job.key
@@ -26,20 +34,28 @@ public struct InProcessDispatcher: NodeDispatcher {
             return DispatchResult(.failed("\(error)"))
         }
         var warnings: [String] = []
-        let outcome = await computeHolding(job, in: run, warnings: &warnings)
+        let shards = run.options.remote == nil ? nil : try? run.shardCount(of: job)
+        let outcome = await computeHolding(job, in: run, shards: shards, warnings: &warnings)
         held.release()
-        if case .ran(let record) = outcome, let remote = run.options.remote, !remote.options.readOnly {
-            do {
-                _ = try await remote.push(record, from: run.store)
-            } catch {
-                warnings.append("write-through to the remote cache failed (the local result stands): \(error)")
+        if let remote = run.options.remote, !remote.options.readOnly {
+            if case .ran(let record) = outcome {
+                do {
+                    _ = try await remote.push(record, from: run.store)
+                } catch {
+                    warnings.append("write-through to the remote cache failed (the local result stands): \(error)")
+                }
+            } else if case .reused = outcome {
+            } else if shards != nil {
+                // The node did not complete: share the shards it finished (also after Ctrl-C, hence a new task).
+                let partial = run.store.partialResults(for: key)
+                warnings += await Task { await remote.pushShardsReporting(partial.shards(), key: key, from: partial) }.value
             }
         }
         return DispatchResult(outcome, warnings: warnings)
     }
 
     /// The part under the key's lock: look again, repair, ask the remote, compute.
-    func computeHolding(_ job: NodeJob, in run: RunContext, warnings: inout [String]) async -> DispatchOutcome {
+    func computeHolding(_ job: NodeJob, in run: RunContext, shards: Int?, warnings: inout [String]) async -> DispatchOutcome {
         let node = job.node, key = job.key
         switch run.resolver.lookup(node: node, ResolvedKey(keyInputs: job.keyInputs, key: key)) {
         case .hit(_, let record):
@@ -65,7 +81,13 @@ public struct InProcessDispatcher: NodeDispatcher {
             } catch {
                 warnings.append("remote cache lookup failed, computing locally: \(error)")
             }
+            if let shards, shards > 0 {
+                let partial = run.store.partialResults(for: key)
+                let have = Set(partial.shards())
+                warnings += await remote.pullShardsReporting((0..<shards).filter { !have.contains($0) }, key: key, into: partial)
+            }
         }
+        if let prepare, let early = await prepare(job, run) { return early }
         return await execute(job, in: run)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -325,21 +326,19 @@ struct FileStamp: Hashable, Sendable {
 }
 
 /// Objects this process has hashed, with the stamp they had then.
-/// Thread-safety: `@unchecked Sendable` because every access holds `lock`.
-final class VerifiedStamps: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stamps: [String: FileStamp] = [:]
+final class VerifiedStamps: Sendable {
+    private let stamps = Mutex<[String: FileStamp]>([:])
 
     func contains(_ url: URL, _ stamp: FileStamp) -> Bool {
-        lock.withLock { stamps[url.path] == stamp }
+        stamps.withLock { $0[url.path] == stamp }
     }
     func insert(_ url: URL, _ stamp: FileStamp) {
-        lock.withLock { stamps[url.path] = stamp }
+        stamps.withLock { $0[url.path] = stamp }
     }
     func record(_ url: URL) {
         if let s = FileStamp(url) { insert(url, s) }
     }
     func remove(_ url: URL) {
-        _ = lock.withLock { stamps.removeValue(forKey: url.path) }
+        _ = stamps.withLock { $0.removeValue(forKey: url.path) }
     }
 }

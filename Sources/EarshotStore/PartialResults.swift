@@ -20,7 +20,7 @@ public struct PartialResults: Sendable {
     /// The folder holding this key's shards.
     public var directory: URL { store.root.appendingPathComponent("partial/\(key.hex)") }
 
-    func url(shard: Int) -> URL { directory.appendingPathComponent(String(format: "shard-%06d.h5", shard)) }
+    public func url(shard: Int) -> URL { directory.appendingPathComponent(String(format: "shard-%06d.h5", shard)) }
 
     /// Publishes one finished shard atomically (replacing an older copy of the same shard).
     public func write(_ artifact: Artifact, shard: Int) throws {
@@ -31,6 +31,17 @@ public struct PartialResults: Sendable {
         try ArtifactFile.write(artifact, to: tmp)
         try FileSystem.fsync(tmp)
         try FileSystem.rename(tmp, to: url(shard: shard))
+        try FileSystem.fsyncDirectory(directory)
+    }
+
+    /// Publishes a shard file that was verified elsewhere (a pull from the remote cache): fsyncs it and renames
+    /// it into place, unless the shard is already finished here.
+    public func install(_ file: URL, shard: Int) throws {
+        guard shard >= 0 else { throw StoreError.artifact("shard index \(shard) is negative") }
+        guard !FileManager.default.fileExists(atPath: url(shard: shard).path) else { return }
+        try FileSystem.makeDirectory(directory)
+        try FileSystem.fsync(file)
+        try FileSystem.rename(file, to: url(shard: shard))
         try FileSystem.fsyncDirectory(directory)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,10 +15,7 @@ import Glibc
 /// was fetched under. Transient failures (HTTP 5xx, 408, 429, timeouts, refused or dropped connections) are retried
 /// with exponential backoff; `readOnly` never writes. Transfers run on libcurl (`CurlTransport`), at most
 /// `parallelTransfers` at once over reused connections; uploads stream from the object file.
-///
-/// Thread-safety: `@unchecked Sendable` because the only mutable state, `rejected`, is guarded by `lock`;
-/// `CurlTransport` is safe to use from any task.
-public final class RemoteCache: @unchecked Sendable {
+public final class RemoteCache: Sendable {
     public struct Options: Sendable {
         /// Pull only; never PUT.
         public var readOnly: Bool
@@ -70,8 +68,7 @@ public final class RemoteCache: @unchecked Sendable {
     let transport: CurlTransport
     /// Where `fetch` and `fetchObjects` run, so their flushes and renames block no cooperative thread.
     let fileWork = BlockingWorkExecutor(label: "earshot.remote.files")
-    private let lock = NSLock()
-    private var rejected = Set<Digest>()
+    private let rejected = Mutex(Set<Digest>())
 
     /// A remote cache at `url` (http or https); credentials default to those in the environment.
     public init(url: URL, options: Options = Options(), credentials: RemoteCredentials?? = nil) throws {
@@ -93,7 +90,7 @@ public final class RemoteCache: @unchecked Sendable {
     public func acURL(_ key: Digest) -> URL { base.appendingPathComponent("ac/\(key.hex)") }
 
     /// Digests whose remote copy failed verification in this process (write-through re-uploads them).
-    public var rejectedObjects: Set<Digest> { lock.withLock { rejected } }
+    public var rejectedObjects: Set<Digest> { rejected.withLock { $0 } }
 
     // MARK: read
 
@@ -164,19 +161,25 @@ public final class RemoteCache: @unchecked Sendable {
     /// Streams one object into the store's temp folder, hashing it as it arrives, and publishes it (fsync, rename)
     /// only if the hash matches its name. Returns its size.
     func download(_ object: OutputObject, into store: ArtifactStore) async throws -> Result<Int, Rejection> {
-        let url = casURL(object.object)
         let tmp = store.temporaryURL(ext: object.ext)
         defer { unlink(tmp.path) }
+        return try await download(object, to: tmp) { try store.publish(tmp, as: object.object, ext: object.ext) }
+    }
+
+    /// Streams one object to `tmp`, hashing it as it arrives; calls `publish` (after an fsync) only if the hash
+    /// matches its name. Returns its size.
+    func download(_ object: OutputObject, to tmp: URL, publish: () throws -> Void) async throws -> Result<Int, Rejection> {
+        let url = casURL(object.object)
         let response = try await send(HTTPRequest(method: .get, url: url.absoluteString, sink: .hashedFile(tmp)))
         guard response.status != 404, let actual = response.digest else { return .failure(missing(object, url)) }
         let size = response.received
         guard actual == object.object else {
-            lock.withLock { _ = rejected.insert(object.object) }
+            rejected.withLock { _ = $0.insert(object.object) }
             let truncated = object.bytes > 0 && size < object.bytes ? " (truncated: \(size) of \(object.bytes) bytes)" : ""
             return .failure(Rejection(message: "remote object \(object.object.hex) failed verification\(truncated): its bytes hash to \(actual.hex); it was not used"))
         }
         try FileSystem.fsync(tmp)
-        try store.publish(tmp, as: actual, ext: object.ext)
+        try publish()
         return .success(size)
     }
 
@@ -208,7 +211,7 @@ public final class RemoteCache: @unchecked Sendable {
             guard size >= 0, object.bytes <= 0 || size == object.bytes else {
                 return .failure(Rejection(message: "local object \(object.object.hex) is missing or has the wrong size; `earshot cache verify` names it"))
             }
-            let known = self.lock.withLock { self.rejected.contains(object.object) }
+            let known = self.rejected.withLock { $0.contains(object.object) }
             if !known, try await self.remoteSize(object.object) == size { return .success(-1) }
             try await self.upload(file: file, to: self.casURL(object.object))
             return .success(size)
@@ -228,7 +231,7 @@ public final class RemoteCache: @unchecked Sendable {
         _ = try await concurrentMap(records) { record in
             try await self.upload(data: try encoder.encode(record), to: self.acURL(record.key))
         }
-        lock.withLock { for o in objects { rejected.remove(o.object) } }
+        rejected.withLock { for o in objects { $0.remove(o.object) } }
         report.actions = records.count
         return report
     }

@@ -179,7 +179,7 @@ import Testing
                                                      arguments: ["python3", Fixtures.fakeWorker, "--delay", "0.02"], directory: box.dir),
                               options: WorkerPoolOptions(workers: 3, logDirectory: box.dir))
         let requests = (0..<30).map { ScoreRequest(id: "r\($0)", audio: .path("/x.wav"), prompt: "", mode: .selfConditioned, maxNewTokens: 4) }
-        let seen = ResultSlots<String>(count: requests.count)
+        let seen = IndexedSlots<String>(count: requests.count)
         try await pool.score(requests) { index, outcome in
             guard case .scored(let item) = outcome else { throw NodeError("item \(index) failed") }
             seen[index] = item.id
