@@ -13,7 +13,7 @@ import Foundation
 /// manifest `source` whose `label_column` says the side (`member_value` → member, any other value → non-member).
 /// Eligibility and draw order are `CohortPlan`'s (seeded; `same_speakers`, `min_duration`/`max_duration` with 0
 /// meaning unbounded). Each drawn item is decoded in full with libsndfile (`AudioInspection`); its original
-/// sample rate, channels, bit depth, format, duration, file size and SHA-256 enter the split. Kaldi segments are
+/// sample rate, channels, bit depth, format, duration, file size and SHA-256 enter the split.
 /// `per_class: all` takes the balanced maximum (the smaller side's eligible count). Segments (Kaldi, NeMo
 /// `offset`, STM, GigaSpeech) and single channels of multi-channel recordings (Kaldi pipes' channel selection) are
 /// cut from their recording and stored as mono float32 WAV clips (`cas:` references) at the recording's rate;
@@ -37,7 +37,7 @@ public struct LoadSplitKind: NodeKind {
 
     public var signature: KindSignature {
         KindSignature(
-            name: Self.name, version: 1,
+            name: Self.name, version: 2,  // 2: NeMo offset/duration segments, transcripts required, decoder pipes
             summary: "a balanced member/non-member split from corpora in their owners' layouts, JSONL/CSV/TSV manifests or Kaldi directories, each file checked",
             outputs: [OutputSignature("split", type: Split.artifactType, "ids, labels (1 member / 0 non-member), audio paths and hashes, text, speaker, audio facts")],
             params: Params.signatures,
