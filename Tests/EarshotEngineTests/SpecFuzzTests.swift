@@ -20,6 +20,7 @@ import Testing
     // MARK: mutants of the experiment files
 
     @Test func mutantsOfEveryExperimentFile() throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
         let root = repositoryRoot.appendingPathComponent("experiments")
         let files = (FileManager.default.enumerator(atPath: root.path)?.compactMap { $0 as? String } ?? [])
             .filter { $0.hasSuffix(".yaml") }.sorted()
@@ -62,6 +63,7 @@ import Testing
     // MARK: boundary values of every numeric param
 
     @Test func boundaryValuesOfEveryNumericParam() throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
         let listed = FuzzProcess.run(["kinds", "--json"], in: dir)
         #expect(listed.status == 0)
         guard case .array(let kinds) = try JSONReader.parse(listed.stdout) else { Issue.record("kinds --json is not a list"); return }
