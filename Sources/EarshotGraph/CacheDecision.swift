@@ -46,8 +46,9 @@ public struct CacheLookup: Sendable {
                          external: extras.external)
     }
 
-    /// Looks the key up and verifies every output object before trusting it. A corrupt object is moved to
-    /// quarantine (so it is recomputed) and the reason says which one.
+    /// Looks the key up and verifies every output object before trusting it (`ArtifactStore.check`). A corrupt
+    /// object is moved to quarantine, a record pointing at another key's object is dropped (so the node is
+    /// recomputed), and the reason says which one.
     public func decide(node: ValidatedNode, keyInputs: KeyInputs, key: Digest) -> CacheDecision {
         let record: ActionRecord?
         do {
@@ -59,18 +60,17 @@ public struct CacheLookup: Sendable {
         guard let record else {
             return .miss(reason: explainMiss(node: node.id, keyInputs: keyInputs, key: key))
         }
-        let named = record.outputs.keys.sorted().map { ("output '\($0)'", record.outputs[$0]!) }
-        for (name, out) in named + (record.attachments ?? []).map({ ("attachment", $0) }) {
-            switch store.verifyObject(out.object, ext: out.ext) {
-            case .ok: continue
-            case .missing:
-                return .miss(reason: "\(name) object \(out.object.hex.prefix(12)) is missing from the store")
-            case .corrupt(let actual):
-                try? store.quarantine(out.object, ext: out.ext)
-                return .miss(reason: "\(name) object \(out.object.hex.prefix(12)) failed verification (its bytes hash to \(actual.hex.prefix(12))); recomputing")
-            }
+        guard let problem = store.check(record) else { return .hit(record) }
+        switch problem {
+        case .missing:
+            return .miss(reason: "\(problem)")
+        case .corrupt(_, let object, _):
+            try? store.quarantine(object, ext: record.allObjects.first { $0.object == object }?.ext ?? "h5")
+            return .miss(reason: "\(problem); recomputing")
+        case .misdirected:
+            store.removeAction(key)
+            return .miss(reason: "\(problem); recomputing")
         }
-        return .hit(record)
     }
 
     /// Why there is no result for `key`: the differences from the key this node had in its latest run.

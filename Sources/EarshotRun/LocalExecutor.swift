@@ -258,7 +258,7 @@ public struct LocalExecutor: Sendable {
         guard let kind = registry[node.signature.name] else {
             return .failed(key: key, message: "no implementation for kind '\(node.signature.name)'")
         }
-        let work = store.root.appendingPathComponent("tmp/work-\(key.hex.prefix(16))-\(UUID().uuidString.prefix(8))")
+        let work = store.workDirectoryURL(label: String(key.hex.prefix(16)))
         defer { try? FileManager.default.removeItem(at: work) }
         let t0 = Date()
         do {

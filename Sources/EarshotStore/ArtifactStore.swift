@@ -10,6 +10,7 @@ import Glibc
 /// - `actions/ab/abcd….json` — the action index: node key → output objects and the key's inputs;
 /// - `refs/EXPERIMENT/NODE` — the key a node had in its latest run (for `earshot why`);
 /// - `runs/` — one JSON record per run; `tmp/` — files being written; `quarantine/` — objects that failed verification;
+/// - `owners/<token>.lock` — held by each live process that writes to `tmp/` (see `TemporaryOwner`);
 /// - `locks/ab/abcd….lock|.lease` — per-key locks held while a node is computed (see `ActionLock`);
 /// - `earshot-store.json` — settings all users of the store share (see `StoreConfiguration`).
 ///
@@ -60,7 +61,7 @@ public struct ArtifactStore: Sendable {
 
     /// A fresh path in the store's temp folder (same file system as the objects, so renames are atomic).
     public func temporaryURL(ext: String) -> URL {
-        root.appendingPathComponent("tmp/\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).\(ext)")
+        root.appendingPathComponent("tmp/\(temporaryPrefix)-\(UUID().uuidString).\(ext)")
     }
 
     /// Writes an object through `write` (which creates the file at the URL it is given), then publishes it
@@ -329,6 +330,11 @@ struct FileStamp: Hashable, Sendable {
 final class VerifiedStamps: @unchecked Sendable {
     private let lock = NSLock()
     private var stamps: [String: FileStamp] = [:]
+    /// Object → its `earshot.key` attribute (objects are immutable: named by their hash).
+    private var provenanceKeys: [Digest: String] = [:]
+
+    func provenance(of object: Digest) -> String? { lock.withLock { provenanceKeys[object] } }
+    func setProvenance(_ key: String, of object: Digest) { lock.withLock { provenanceKeys[object] = key } }
 
     func contains(_ url: URL, _ stamp: FileStamp) -> Bool {
         lock.withLock { stamps[url.path] == stamp }

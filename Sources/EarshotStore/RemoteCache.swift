@@ -130,6 +130,10 @@ public final class RemoteCache: @unchecked Sendable {
         guard let record else { return .absent }
         let (transfer, problems) = try await fetchObjectsOnFileWork(of: record, into: store)
         guard problems.isEmpty else { return .rejected(problems) }
+        // The objects are genuine; the record must also be theirs (each output's earshot.key names this key).
+        if let problem = store.check(record) {
+            return .rejected(["\(acURL(key).absoluteString): \(problem)"])
+        }
         try store.record(record)
         var report = transfer
         report.actions = 1

@@ -78,7 +78,13 @@ struct StoreOptions: ParsableArguments {
             config.groupWritable = true
             changed = true
         }
-        if changed { try config.save(root: root) }
+        if !configured {
+            // Record the mode on first use, so a later run with another --lock-mode is refused; if another process
+            // created the file meanwhile, start over with what it recorded.
+            guard try config.createIfAbsent(root: root) else { return try open() }
+        } else if changed {
+            try config.save(root: root)
+        }
         return try ArtifactStore(root: root, configuration: config)
     }
 }
