@@ -10,6 +10,13 @@ public enum RecordProblem: Sendable, Equatable, CustomStringConvertible {
     /// the record points at another node's result.
     case misdirected(output: String, object: Digest, producedFor: String?)
 
+    /// The object the problem is about.
+    public var object: Digest {
+        switch self {
+        case .missing(_, let object), .corrupt(_, let object, _), .misdirected(_, let object, _): return object
+        }
+    }
+
     public var description: String {
         switch self {
         case .missing(let output, let object):

@@ -28,18 +28,21 @@ public struct StoreMaintenance: Sendable {
     public func verify(repair: Bool = false) -> VerifyReport {
         var report = VerifyReport()
         let fm = FileManager.default
+        var bad = Set<Digest>()
         for (digest, ext, url) in objectEntries(&report.problems, repair: repair) {
             report.objects += 1
             do {
                 let actual = try SHA256.hash(fileAt: url)
                 if actual != digest {
                     report.problems.append("corrupt object \(digest.hex).\(ext): its bytes hash to \(actual.hex)")
+                    bad.insert(digest)
                     if repair { try? store.quarantine(digest, ext: ext) }
                 } else {
                     store.verified.record(url)
                 }
             } catch {
                 report.problems.append("unreadable object \(digest.hex).\(ext): \(error)")
+                bad.insert(digest)
                 if repair { try? store.quarantine(digest, ext: ext) }
             }
         }
@@ -60,7 +63,10 @@ public struct StoreMaintenance: Sendable {
                 continue
             }
             if let problem = store.check(record) {
-                report.problems.append("action \(record.key.hex.prefix(12)) (\(record.experiment)/\(record.node)): \(problem)")
+                // A record whose object was reported above is not reported twice, but it goes with its object.
+                if !bad.contains(problem.object) {
+                    report.problems.append("action \(record.key.hex.prefix(12)) (\(record.experiment)/\(record.node)): \(problem)")
+                }
                 if repair { store.removeAction(record.key) }
             }
         }
