@@ -222,7 +222,7 @@ public struct LocalExecutor: Sendable {
             return (.reused(record, note: "computed by another run sharing the store"), [])
         }
         var warnings: [String] = []
-        if let remote = options.remote {
+        if let remote = options.remote, !remote.isDown {
             progress.update(done: 0, total: 0, note: "asking the remote cache")
             do {
                 switch try await remote.fetch(key: key, into: store) {
@@ -238,19 +238,28 @@ public struct LocalExecutor: Sendable {
                 held.release()
                 return (.cancelled(key: key), [])
             } catch {
-                warnings.append("remote cache lookup failed, computing locally: \(error)")
+                if remote.claimWarning() {
+                    warnings.append("remote cache lookup failed, computing locally: \(error)\(Self.quietAfterwards(remote))")
+                }
             }
         }
         let outcome = await execute(node: node, key: key, keyInputs: keyInputs, inputs: inputs)
         held.release()
-        if case .ran(let record) = outcome, let remote = options.remote, !remote.options.readOnly {
+        if case .ran(let record) = outcome, let remote = options.remote, !remote.options.readOnly, !remote.isDown {
             do {
                 _ = try await remote.push(record, from: store)
             } catch {
-                warnings.append("write-through to the remote cache failed (the local result stands): \(error)")
+                if remote.claimWarning() {
+                    warnings.append("write-through to the remote cache failed (the local result stands): \(error)\(Self.quietAfterwards(remote))")
+                }
             }
         }
         return (outcome, warnings)
+    }
+
+    /// The tail of the one warning a run gives about a failing remote.
+    static func quietAfterwards(_ remote: RemoteCache) -> String {
+        "; further remote failures in this run are not reported, and after \(remote.options.downAfter) failed requests in a row the remote is not asked again"
     }
 
     /// Runs one node and publishes its outputs; never throws (failures become outcomes).

@@ -15,8 +15,13 @@ import Glibc
 /// with exponential backoff; `readOnly` never writes. Transfers run on libcurl (`CurlTransport`), at most
 /// `parallelTransfers` at once over reused connections; uploads stream from the object file.
 ///
-/// Thread-safety: `@unchecked Sendable` because the only mutable state, `rejected`, is guarded by `lock`;
-/// `CurlTransport` is safe to use from any task.
+/// A dead remote: after `Options.downAfter` requests in a row have failed (each after its retries), the remote is
+/// marked down for the rest of the process: every later request fails at once without touching the network, and
+/// the executor stops asking it (`isDown`), so a run goes on locally at local speed. `claimWarning()` lets the
+/// caller report a failing remote once per run instead of once per node.
+///
+/// Thread-safety: `@unchecked Sendable` because the mutable state (`rejected`, the failure count, `down`, `warned`)
+/// is guarded by `lock`; `CurlTransport` is safe to use from any task.
 public final class RemoteCache: @unchecked Sendable {
     public struct Options: Sendable {
         /// Pull only; never PUT.
@@ -29,13 +34,17 @@ public final class RemoteCache: @unchecked Sendable {
         public var timeout: Double
         /// Objects transferred at once.
         public var parallelTransfers: Int
+        /// Failed requests in a row (each after its retries) after which the remote is marked down for the run.
+        public var downAfter: Int
 
-        public init(readOnly: Bool = false, attempts: Int = 3, backoff: Double = 0.25, timeout: Double = 120, parallelTransfers: Int = 8) {
+        public init(readOnly: Bool = false, attempts: Int = 3, backoff: Double = 0.25, timeout: Double = 120, parallelTransfers: Int = 8,
+                    downAfter: Int = 3) {
             self.readOnly = readOnly
             self.attempts = max(1, attempts)
             self.backoff = backoff
             self.timeout = timeout
             self.parallelTransfers = max(1, parallelTransfers)
+            self.downAfter = max(1, downAfter)
         }
     }
 
@@ -72,6 +81,10 @@ public final class RemoteCache: @unchecked Sendable {
     let fileWork = BlockingWorkExecutor(label: "earshot.remote.files")
     private let lock = NSLock()
     private var rejected = Set<Digest>()
+    private var failuresInARow = 0
+    private var down = false
+    private var warned = false
+    private var requests = 0
 
     /// A remote cache at `url` (http or https); credentials default to those in the environment.
     public init(url: URL, options: Options = Options(), credentials: RemoteCredentials?? = nil) throws {
@@ -94,6 +107,41 @@ public final class RemoteCache: @unchecked Sendable {
 
     /// Digests whose remote copy failed verification in this process (write-through re-uploads them).
     public var rejectedObjects: Set<Digest> { lock.withLock { rejected } }
+
+    /// True once `Options.downAfter` requests in a row have failed: the remote is not used again by this process.
+    public var isDown: Bool { lock.withLock { down } }
+
+    /// Transport polls that waited out their timeout while a request was queued for a free slot (lost wakeups);
+    /// for tests: a request never waits for a poll timeout to start.
+    public var stalledPolls: Int { transport.stalledPolls }
+
+    /// HTTP requests sent so far (each try counts), for tests and benchmarks.
+    public var requestCount: Int { lock.withLock { requests } }
+
+    /// True the first time it is called: whoever gets true reports a failing remote, later failures stay quiet.
+    public func claimWarning() -> Bool {
+        lock.withLock {
+            defer { warned = true }
+            return !warned
+        }
+    }
+
+    /// Counts a request that failed after its retries (or succeeded: resets the count); marks the remote down once
+    /// `downAfter` have failed in a row.
+    private func noteOutcome(failed: Bool) {
+        lock.withLock {
+            if failed {
+                failuresInARow += 1
+                if failuresInARow >= options.downAfter { down = true }
+            } else {
+                failuresInARow = 0
+            }
+        }
+    }
+
+    var downMessage: String {
+        "the remote cache is marked down for the rest of this run after \(options.downAfter) failed requests in a row"
+    }
 
     // MARK: read
 
@@ -259,6 +307,17 @@ public final class RemoteCache: @unchecked Sendable {
     /// Sends `request` with the credentials' `Authorization` header, retrying transient failures with exponential
     /// backoff. Returns 2xx and 404 responses; throws for everything else, with a message that says what to do.
     func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        do {
+            let response = try await sendWithRetries(request)
+            noteOutcome(failed: false)
+            return response
+        } catch let error as StoreError {
+            noteOutcome(failed: true)
+            throw error
+        }
+    }
+
+    private func sendWithRetries(_ request: HTTPRequest) async throws -> HTTPResponse {
         var request = request
         if let credentials { request.headers.append("Authorization: \(credentials.authorization)") }
         var lastProblem = ""
@@ -267,6 +326,9 @@ public final class RemoteCache: @unchecked Sendable {
                 try await Task.sleep(nanoseconds: UInt64(options.backoff * pow(2, Double(attempt - 1)) * 1e9))
             }
             try Task.checkCancellation()
+            // Requests in flight when the remote was marked down stop retrying too.
+            if isDown { throw StoreError.remote(url: request.url, message: downMessage) }
+            lock.withLock { requests += 1 }
             let response: HTTPResponse
             switch try await transport.perform(request) {
             case .success(let r):
