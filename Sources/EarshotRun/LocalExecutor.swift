@@ -259,7 +259,7 @@ public struct LocalExecutor: Sendable {
 
     /// The tail of the one warning a run gives about a failing remote.
     static func quietAfterwards(_ remote: RemoteCache) -> String {
-        "; further remote failures in this run are not reported, and after \(remote.options.downAfter) failed requests in a row the remote is not asked again"
+        "; further remote failures in this run are not reported, and after \(remote.options.downAfter) failed tries in a row the remote is not asked again"
     }
 
     /// Runs one node and publishes its outputs; never throws (failures become outcomes).

@@ -15,7 +15,7 @@ import Glibc
 /// with exponential backoff; `readOnly` never writes. Transfers run on libcurl (`CurlTransport`), at most
 /// `parallelTransfers` at once over reused connections; uploads stream from the object file.
 ///
-/// A dead remote: after `Options.downAfter` requests in a row have failed (each after its retries), the remote is
+/// A dead remote: after `Options.downAfter` tries in a row have failed (across all requests, retries included), it is
 /// marked down for the rest of the process: every later request fails at once without touching the network, and
 /// the executor stops asking it (`isDown`), so a run goes on locally at local speed. `claimWarning()` lets the
 /// caller report a failing remote once per run instead of once per node.
@@ -34,7 +34,8 @@ public final class RemoteCache: @unchecked Sendable {
         public var timeout: Double
         /// Objects transferred at once.
         public var parallelTransfers: Int
-        /// Failed requests in a row (each after its retries) after which the remote is marked down for the run.
+        /// Failed tries in a row, across all requests (a success in between resets the count), after which the remote
+        /// is marked down for the rest of the run.
         public var downAfter: Int
 
         public init(readOnly: Bool = false, attempts: Int = 3, backoff: Double = 0.25, timeout: Double = 120, parallelTransfers: Int = 8,
@@ -108,7 +109,7 @@ public final class RemoteCache: @unchecked Sendable {
     /// Digests whose remote copy failed verification in this process (write-through re-uploads them).
     public var rejectedObjects: Set<Digest> { lock.withLock { rejected } }
 
-    /// True once `Options.downAfter` requests in a row have failed: the remote is not used again by this process.
+    /// True once `Options.downAfter` tries in a row have failed: the remote is not used again by this process.
     public var isDown: Bool { lock.withLock { down } }
 
     /// Transport polls that waited out their timeout while a request was queued for a free slot (lost wakeups);
@@ -126,8 +127,8 @@ public final class RemoteCache: @unchecked Sendable {
         }
     }
 
-    /// Counts a request that failed after its retries (or succeeded: resets the count); marks the remote down once
-    /// `downAfter` have failed in a row.
+    /// Counts a failed try (a refused or dropped connection, a timeout, HTTP 5xx/408/429) or an answer (resets the
+    /// count); marks the remote down once `downAfter` tries in a row, across all requests, have failed.
     private func noteOutcome(failed: Bool) {
         lock.withLock {
             if failed {
@@ -140,7 +141,7 @@ public final class RemoteCache: @unchecked Sendable {
     }
 
     var downMessage: String {
-        "the remote cache is marked down for the rest of this run after \(options.downAfter) failed requests in a row"
+        "the remote cache is marked down for the rest of this run after \(options.downAfter) failed tries in a row"
     }
 
     // MARK: read
@@ -307,38 +308,32 @@ public final class RemoteCache: @unchecked Sendable {
     /// Sends `request` with the credentials' `Authorization` header, retrying transient failures with exponential
     /// backoff. Returns 2xx and 404 responses; throws for everything else, with a message that says what to do.
     func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        do {
-            let response = try await sendWithRetries(request)
-            noteOutcome(failed: false)
-            return response
-        } catch let error as StoreError {
-            noteOutcome(failed: true)
-            throw error
-        }
-    }
-
-    private func sendWithRetries(_ request: HTTPRequest) async throws -> HTTPResponse {
         var request = request
         if let credentials { request.headers.append("Authorization: \(credentials.authorization)") }
         var lastProblem = ""
         for attempt in 0..<options.attempts {
-            if attempt > 0 {
-                try await Task.sleep(nanoseconds: UInt64(options.backoff * pow(2, Double(attempt - 1)) * 1e9))
-            }
-            try Task.checkCancellation()
             // Requests in flight when the remote was marked down stop retrying too.
             if isDown { throw StoreError.remote(url: request.url, message: downMessage) }
+            if attempt > 0 {
+                try await Task.sleep(nanoseconds: UInt64(options.backoff * pow(2, Double(attempt - 1)) * 1e9))
+                if isDown { throw StoreError.remote(url: request.url, message: downMessage) }
+            }
+            try Task.checkCancellation()
             lock.withLock { requests += 1 }
             let response: HTTPResponse
             switch try await transport.perform(request) {
             case .success(let r):
                 response = r
             case .failure(let failure) where failure.transient:
+                noteOutcome(failed: true)
                 lastProblem = "\(failure.message) (attempt \(attempt + 1) of \(options.attempts))"
                 continue
             case .failure(let failure):
+                noteOutcome(failed: true)
                 throw StoreError.remote(url: request.url, message: failure.message)
             }
+            // Any HTTP answer shows the remote is alive; 5xx and 408/429 count as failures (retried below).
+            noteOutcome(failed: [408, 429].contains(response.status) || response.status >= 500)
             switch response.status {
             case 200..<300, 404:
                 return response
