@@ -44,7 +44,7 @@ public enum AudioError: Error, Equatable, Sendable, CustomStringConvertible {
                 rate > 0 ? "\(frames) frames (\(String(format: "%.3f", Double(frames) / Double(rate))) s)" : "\(frames) frames"
             }
             let header = declared.map { "its header declares \(length($0)) but only \(length(decoded)) decode" }
-                ?? "its Ogg stream ends without an end-of-stream page after \(length(decoded))"
+                ?? "its Ogg stream ends without an end-of-stream page " + (decoded > 0 ? "after \(length(decoded))" : "(it does not open)")
             return "audio file '\(path)' is truncated: \(header); re-download or re-encode it"
         case .implausibleSampleRate(let path, let rate):
             return "audio file '\(path)' declares a sample rate of \(rate) Hz, outside \(AudioFile.sampleRateRange.lowerBound)–\(AudioFile.sampleRateRange.upperBound) Hz; its header is damaged or it is not audio"

@@ -31,6 +31,10 @@ public final class AudioFile {
         guard let handle = sf_open(path, Int32(SFM_READ), &sfInfo) else {
             // sf_strerror(NULL) reports the most recent failed open; libsndfile keeps it in a global.
             let reason = String(cString: sf_strerror(nil))
+            // An Ogg file cut inside its first pages does not even open: say why when its end is missing.
+            if DeclaredLength.of(path: path) == .oggStream(complete: false) {
+                throw AudioError.truncated(path: path, declaredFrames: nil, decodedFrames: 0, sampleRate: 0)
+            }
             throw AudioError.unreadable(path: path, reason: reason)
         }
         self.handle = handle

@@ -14,6 +14,9 @@ extension AudioLoader {
         guard FileManager.default.fileExists(atPath: path) else { throw AudioError.missingFile(path: path) }
         var sfInfo = SF_INFO()
         guard let handle = sf_open(path, Int32(SFM_READ), &sfInfo) else {
+            if DeclaredLength.of(path: path) == .oggStream(complete: false) {
+                throw AudioError.truncated(path: path, declaredFrames: nil, decodedFrames: 0, sampleRate: 0)
+            }
             throw AudioError.unreadable(path: path, reason: String(cString: sf_strerror(nil)))
         }
         defer { sf_close(handle) }
