@@ -93,6 +93,13 @@ public struct ArtifactStore: Sendable {
         let dest = objectURL(digest, ext: ext)
         if case .ok = verifyObject(digest, ext: ext) { return }
         try makeDirectory(dest.deletingLastPathComponent())
+        // Something that is not a file in the object's place (a directory) would make the rename fail: set it aside.
+        var st = stat()
+        if lstat(dest.path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG {
+            let dir = root.appendingPathComponent("quarantine")
+            try makeDirectory(dir)
+            try FileSystem.rename(dest, to: dir.appendingPathComponent("\(UUID().uuidString.prefix(8))-\(dest.lastPathComponent)"))
+        }
         chmod(tmp.path, 0o444)
         try FileSystem.rename(tmp, to: dest)
         try FileSystem.fsyncDirectory(dest.deletingLastPathComponent())

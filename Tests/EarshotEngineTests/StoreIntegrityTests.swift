@@ -98,6 +98,20 @@ func reportedNodes(_ json: String) -> [String: (key: String, object: String)] {
         #expect(try earshot(["cache", "verify", "--store", "s"], in: dir).status == 0)
     }
 
+    @Test func aRunReplacesAnObjectThatBecameADirectory() throws {
+        let nodes = try runDiamond("s")
+        let want = objectNames(dir.appendingPathComponent("s"))
+        let c = try #require(nodes["c"])
+        let url = dir.appendingPathComponent("s/objects/\(c.object.prefix(2))/\(c.object).h5")
+        try FileManager.default.removeItem(at: url)
+        try FileManager.default.createDirectory(at: url.appendingPathComponent("inner"), withIntermediateDirectories: true)
+        let rerun = try earshot(["run", "shared.yaml", "--store", "s", "--json"], in: dir)
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(runCounts(rerun.stdout)?.ran == 1, "c is recomputed and published over the directory: \(rerun.stdout)")
+        #expect(objectNames(dir.appendingPathComponent("s")) == want)
+        #expect(try earshot(["cache", "verify", "--store", "s"], in: dir).status == 0)
+    }
+
     @Test func gcEmptiesTmpAfterKilledRunsButSparesALiveRun() throws {
         // Steps that take long enough for kills to land while work folders exist.
         try writeLoggedDiamond(in: dir, seconds: 0.4)
