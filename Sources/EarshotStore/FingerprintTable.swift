@@ -268,12 +268,13 @@ public final class FingerprintTable: @unchecked Sendable {
     nonisolated(unsafe) private static var tables: [String: FingerprintTable] = [:]
 
     /// The process-wide table of the store at `root` (one per store, so that every node of a run shares it).
-    static func shared(root: URL) -> FingerprintTable {
-        registryLock.withLock {
+    static func shared(store: ArtifactStore) -> FingerprintTable {
+        let root = store.root
+        return registryLock.withLock {
             if let table = tables[root.path] { return table }
             let table = FingerprintTable(directory: root.appendingPathComponent("fingerprints"),
                                          temporaryDirectory: root.appendingPathComponent("tmp"), racyWindow: 2_000_000_000,
-                                         temporaryPrefix: TemporaryOwner.token(root: root))
+                                         temporaryPrefix: store.temporaryPrefix)
             tables[root.path] = table
             return table
         }
@@ -282,7 +283,7 @@ public final class FingerprintTable: @unchecked Sendable {
 
 extension ArtifactStore {
     /// The store's fingerprint table (`fingerprints/`), shared by every handle on this store in this process.
-    public var fingerprints: FingerprintTable { FingerprintTable.shared(root: root) }
+    public var fingerprints: FingerprintTable { FingerprintTable.shared(store: self) }
 }
 
 extension FileStamp {

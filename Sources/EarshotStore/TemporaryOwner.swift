@@ -20,12 +20,13 @@ final class TemporaryOwner: @unchecked Sendable {
     let url: URL
     private let fd: Int32
 
-    private init?(owners: URL) {
+    private init?(store: ArtifactStore) {
         let token = "\(getpid())-\(UUID().uuidString.prefix(8).lowercased())"
-        try? FileSystem.makeDirectory(owners)
+        let owners = store.root.appendingPathComponent("owners")
+        try? store.makeDirectory(owners)
         let url = owners.appendingPathComponent("\(token).lock")
         let staging = owners.appendingPathComponent(".\(token).lock.new")
-        let fd = open(staging.path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        let fd = open(staging.path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, store.configuration.fileMode)
         guard fd >= 0 else { return nil }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0, Glibc.rename(staging.path, url.path) == 0 else {
             unlink(staging.path)
@@ -43,11 +44,11 @@ final class TemporaryOwner: @unchecked Sendable {
 
     /// This process's token for the store at `root` (created on first use); nil when `owners/` cannot be written,
     /// in which case temporary names carry the pid only and `gc` falls back to their age.
-    static func token(root: URL) -> String? {
+    static func token(for store: ArtifactStore) -> String? {
         registryLock.withLock {
-            if let owner = owners[root.path] { return owner.token }
-            guard let owner = TemporaryOwner(owners: root.appendingPathComponent("owners")) else { return nil }
-            owners[root.path] = owner
+            if let owner = owners[store.root.path] { return owner.token }
+            guard let owner = TemporaryOwner(store: store) else { return nil }
+            owners[store.root.path] = owner
             if !exitHookInstalled {
                 exitHookInstalled = true
                 atexit { TemporaryOwner.removeAll() }
@@ -69,11 +70,12 @@ final class TemporaryOwner: @unchecked Sendable {
         return "\(parts[0])-\(parts[1])"
     }
 
-    /// Whether the process holding `owners/<token>.lock` is alive (its lock is held). A missing file means no.
+    /// Whether the process holding `owners/<token>.lock` is alive (its lock is held). A missing file means no; a
+    /// file this user cannot open counts as alive (nothing is removed on a guess). `flock` needs no write access.
     static func isAlive(token: String, root: URL) -> Bool {
         let url = root.appendingPathComponent("owners/\(token).lock")
-        let fd = open(url.path, O_RDWR | O_CLOEXEC)
-        guard fd >= 0 else { return false }
+        let fd = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return errno != ENOENT }
         defer { close(fd) }
         if flock(fd, LOCK_EX | LOCK_NB) == 0 {
             flock(fd, LOCK_UN)
@@ -86,7 +88,7 @@ final class TemporaryOwner: @unchecked Sendable {
 extension ArtifactStore {
     /// The prefix of every name this process creates in `tmp/` (see `TemporaryOwner`).
     var temporaryPrefix: String {
-        TemporaryOwner.token(root: root) ?? "\(ProcessInfo.processInfo.processIdentifier)"
+        TemporaryOwner.token(for: self) ?? "\(ProcessInfo.processInfo.processIdentifier)"
     }
 
     /// A fresh work folder path under `tmp/` for one execution of a node (created by the caller); `cache gc`
