@@ -28,8 +28,10 @@ public final class FingerprintTable: @unchecked Sendable {
     let temporaryDirectory: URL
     /// Nanoseconds; see "Trust".
     public let racyWindow: Int64
-    /// Start of the names of temporary files (the store's owner token, so `cache gc` knows whose they are).
-    let temporaryPrefix: String
+    /// Start of the names of temporary files (the store's owner token, so `cache gc` knows whose they are); asked
+    /// only when a file is written, so a table that only reads leaves no owner lock behind.
+    let temporaryPrefixSource: @Sendable () -> String
+    var temporaryPrefix: String { temporaryPrefixSource() }
 
     struct Entry: Equatable {
         var digest: Digest
@@ -48,11 +50,11 @@ public final class FingerprintTable: @unchecked Sendable {
         self.init(directory: directory, temporaryDirectory: temporaryDirectory, racyWindow: racyWindow, temporaryPrefix: nil)
     }
 
-    init(directory: URL, temporaryDirectory: URL, racyWindow: Int64, temporaryPrefix: String?) {
+    init(directory: URL, temporaryDirectory: URL, racyWindow: Int64, temporaryPrefix: (@Sendable () -> String)?) {
         self.directory = directory
         self.temporaryDirectory = temporaryDirectory
         self.racyWindow = racyWindow
-        self.temporaryPrefix = temporaryPrefix ?? "\(getpid())"
+        self.temporaryPrefixSource = temporaryPrefix ?? { "\(getpid())" }
     }
 
     /// How many files this table hashed, and how many it answered from fingerprints, since it was created.
@@ -274,7 +276,7 @@ public final class FingerprintTable: @unchecked Sendable {
             if let table = tables[root.path] { return table }
             let table = FingerprintTable(directory: root.appendingPathComponent("fingerprints"),
                                          temporaryDirectory: root.appendingPathComponent("tmp"), racyWindow: 2_000_000_000,
-                                         temporaryPrefix: store.temporaryPrefix)
+                                         temporaryPrefix: { store.temporaryPrefix })
             tables[root.path] = table
             return table
         }
