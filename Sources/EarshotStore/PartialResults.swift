@@ -64,7 +64,7 @@ public struct PartialResults: Sendable {
             if Glibc.rename(tmp.path, dest.path) == 0 { break }
             let code = errno
             attempt += 1
-            guard code == ENOENT, attempt < 8 else {
+            guard code == ENOENT, attempt < 100 else {
                 throw StoreError.io(path: dest.path, message: "cannot rename '\(tmp.path)' into place: \(StoreError.posixMessage(code))")
             }
         }

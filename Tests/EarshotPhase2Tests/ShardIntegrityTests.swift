@@ -98,6 +98,31 @@ import Testing
         #expect(partial.shards().isEmpty)
     }
 
+    @Test func shardWritesNeverFailWhileAnotherProcessRemovesTheFolder() async throws {
+        // What a run that finished the node does (remove the shard folder) racing a stalled run that still writes
+        // shards of it: every write must succeed (the removed folder is created again), however they interleave.
+        let box = try Phase2Sandbox()
+        let partial = box.store.partialResults(for: SHA256.hash("contended"))
+        let artifact = PartialResultsTests.table(["a"]).artifact()
+        let writing = WriterFlag()
+        let remover = Task.detached {
+            var removals = 0
+            while !writing.done {
+                partial.remove()
+                removals += 1
+            }
+            return removals
+        }
+        var failures: [String] = []
+        for i in 0..<400 {
+            do { try partial.write(artifact, shard: i % 7) } catch { failures.append("\(error)") }
+        }
+        writing.finish()
+        let removals = await remover.value
+        #expect(removals > 0)
+        #expect(failures.isEmpty, "\(failures.count) of 400 writes failed: \(failures.prefix(3))")
+    }
+
     @Test func aWriterWhoseFolderWasRemovedMeanwhileCreatesItAgain() throws {
         let box = try Phase2Sandbox()
         let partial = box.store.partialResults(for: SHA256.hash("raced"))
@@ -112,4 +137,13 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: partial.directory.path).count == 1)
         #expect(try TokenScores(artifact: try #require(partial.read(shard: 1))).items.map(\.id) == ["c"])
     }
+}
+
+/// Set once the writer is done.
+/// Thread-safety: `@unchecked Sendable` because `flag` is guarded by `lock`.
+final class WriterFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flag = false
+    func finish() { lock.withLock { flag = true } }
+    var done: Bool { lock.withLock { flag } }
 }
