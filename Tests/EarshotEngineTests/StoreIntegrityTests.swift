@@ -168,3 +168,53 @@ func reportedNodes(_ json: String) -> [String: (key: String, object: String)] {
         #expect(try earshot(["run", "shared.yaml", "--store", "m", "--lock-mode", "flock", "-q"], in: dir).status == 0)
     }
 }
+
+/// A fingerprint row whose file digest was flipped on disk is caught by the next process: the file is hashed again,
+/// the split keeps its key and its bytes, and nothing re-runs (issue 13: `plan` used to report a content change).
+@Suite struct FingerprintRowIntegrityTests {
+    @Test func aCorruptFingerprintRowChangesNoKeyAndNoResult() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-fprow-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let wavs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("EarshotDataTests/Fixtures/bad")
+        var manifest = ""
+        // The committed fixtures, unchanged since checkout: their fingerprint rows are trusted at once (a file
+        // changed within 2 s of being hashed would be hashed again anyway, which would hide the corruption).
+        for i in 0..<6 {
+            let wav = wavs.appendingPathComponent("good_\(i).wav")
+            manifest += "{\"audio_filepath\": \"\(wav.path)\", \"id\": \"u\(i)\", \"member\": \(i % 2), \"text\": \"t\"}\n"
+        }
+        try manifest.write(to: dir.appendingPathComponent("m.jsonl"), atomically: true, encoding: .utf8)
+        try """
+        experiment: fp
+        nodes:
+          split: {kind: load_split, params: {source: {format: jsonl, path: m.jsonl}, label_column: member, per_class: 3}}
+        """.write(to: dir.appendingPathComponent("fp.yaml"), atomically: true, encoding: .utf8)
+        let clean = try earshot(["run", "fp.yaml", "--store", "s", "--json"], in: dir)
+        #expect(clean.status == 0, "\(clean.stderr)")
+        let before = try #require(reportedNodes(clean.stdout)["split"])
+        // Flip one hex digit of a file digest in a row of the table the run wrote.
+        let fp = dir.appendingPathComponent("s/fingerprints")
+        var flipped = false
+        for shard in try FileManager.default.contentsOfDirectory(at: fp, includingPropertiesForKeys: nil) where shard.pathExtension == "tsv" && !flipped {
+            var lines = try String(contentsOf: shard, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            guard lines.count > 1, !lines[1].isEmpty else { continue }
+            var fields = lines[1].split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            let digest = Array(fields[1])
+            fields[1] = String(digest.prefix(5)) + (digest[5] == "a" ? "b" : "a") + String(digest.dropFirst(6))
+            lines[1] = fields.joined(separator: "\t")
+            try lines.joined(separator: "\n").write(to: shard, atomically: true, encoding: .utf8)
+            flipped = true
+        }
+        #expect(flipped)
+        let verify = try earshot(["cache", "verify", "--store", "s"], in: dir)
+        #expect(verify.status == 1 && verify.stdout.contains("row(s) fail their check"), "\(verify.stdout)")
+        let again = try earshot(["run", "fp.yaml", "--store", "s", "--json"], in: dir)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(runCounts(again.stdout)?.ran == 0, "no content changed, so nothing re-runs: \(again.stdout)")
+        #expect(reportedNodes(again.stdout)["split"]?.key == before.key)
+        #expect(reportedNodes(again.stdout)["split"]?.object == before.object)
+        #expect(try earshot(["cache", "verify", "--store", "s"], in: dir).status == 0, "the run re-recorded the row")
+    }
+}
