@@ -74,6 +74,8 @@ import Glibc
                 continue
             }
             kill(first.process.processIdentifier, SIGSTOP)   // the holder stalls: its lease heartbeat stops
+            // Never leave a stopped process behind, whatever happens below.
+            defer { if first.process.isRunning { kill(first.process.processIdentifier, SIGCONT) } }
             try FileManager.default.removeItem(at: dir.appendingPathComponent("hold"))
             let seen = Self.requests(dir).count
             let second = try BackgroundEarshot(args, in: dir)
