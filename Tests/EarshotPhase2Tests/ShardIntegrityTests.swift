@@ -98,29 +98,31 @@ import Testing
         #expect(partial.shards().isEmpty)
     }
 
-    @Test func shardWritesNeverFailWhileAnotherProcessRemovesTheFolder() async throws {
+    @Test func shardWritesNeverFailWhileAnotherProcessRemovesTheFolder() throws {
         // What a run that finished the node does (remove the shard folder) racing a stalled run that still writes
         // shards of it: every write must succeed (the removed folder is created again), however they interleave.
         let box = try Phase2Sandbox()
         let partial = box.store.partialResults(for: SHA256.hash("contended"))
         let artifact = PartialResultsTests.table(["a"]).artifact()
-        let writing = WriterFlag()
-        let remover = Task.detached {
-            var removals = 0
-            while !writing.done {
+        let race = RaceCounter()
+        // The remover runs on a thread of its own (not the cooperative pool, which other tests may keep busy).
+        let remover = Thread {
+            while !race.done {
                 partial.remove()
-                removals += 1
+                race.removed()
             }
-            return removals
+            race.exit()
         }
-        var failures: [String] = []
-        for i in 0..<400 {
-            do { try partial.write(artifact, shard: i % 7) } catch { failures.append("\(error)") }
+        remover.start()
+        var failures: [String] = [], writes = 0
+        // At least 400 writes, and as many as it takes for the remover to have removed the folder 100 times.
+        while writes < 400 || race.removals < 100 {
+            do { try partial.write(artifact, shard: writes % 7) } catch { failures.append("\(error)") }
+            writes += 1
         }
-        writing.finish()
-        let removals = await remover.value
-        #expect(removals > 0)
-        #expect(failures.isEmpty, "\(failures.count) of 400 writes failed: \(failures.prefix(3))")
+        race.finish()
+        race.waitForExit()
+        #expect(failures.isEmpty, "\(failures.count) of \(writes) writes failed: \(failures.prefix(3))")
     }
 
     @Test func aWriterWhoseFolderWasRemovedMeanwhileCreatesItAgain() throws {
@@ -139,11 +141,15 @@ import Testing
     }
 }
 
-/// Set once the writer is done.
-/// Thread-safety: `@unchecked Sendable` because `flag` is guarded by `lock`.
-final class WriterFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var flag = false
-    func finish() { lock.withLock { flag = true } }
-    var done: Bool { lock.withLock { flag } }
+/// The shard race's shared state: removals so far, whether the writer is done, whether the remover has exited.
+/// Thread-safety: `@unchecked Sendable` because every field is guarded by `condition`.
+final class RaceCounter: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var count = 0, finished = false, exited = false
+    func removed() { condition.withLock { count += 1 } }
+    var removals: Int { condition.withLock { count } }
+    func finish() { condition.withLock { finished = true } }
+    var done: Bool { condition.withLock { finished } }
+    func exit() { condition.withLock { exited = true; condition.broadcast() } }
+    func waitForExit() { condition.withLock { while !exited { condition.wait() } } }
 }
