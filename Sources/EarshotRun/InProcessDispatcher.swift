@@ -37,12 +37,14 @@ public struct InProcessDispatcher: NodeDispatcher {
         let shards = run.options.remote == nil ? nil : try? run.shardCount(of: job)
         let outcome = await computeHolding(job, in: run, shards: shards, warnings: &warnings)
         held.release()
-        if let remote = run.options.remote, !remote.options.readOnly {
+        if let remote = run.options.remote, !remote.options.readOnly, !remote.isDown {
             if case .ran(let record) = outcome {
                 do {
                     _ = try await remote.push(record, from: run.store)
                 } catch {
-                    warnings.append("write-through to the remote cache failed (the local result stands): \(error)")
+                    if remote.claimWarning() {
+                        warnings.append("write-through to the remote cache failed (the local result stands): \(error)\(Self.quietAfterwards(remote))")
+                    }
                 }
             } else if case .reused = outcome {
             } else if shards != nil {
@@ -52,6 +54,12 @@ public struct InProcessDispatcher: NodeDispatcher {
             }
         }
         return DispatchResult(outcome, warnings: warnings)
+    }
+
+    /// The tail of the one warning a run gives about a failing remote (a remote that keeps failing is marked down
+    /// and not asked again: `RemoteCache.isDown`).
+    static func quietAfterwards(_ remote: RemoteCache) -> String {
+        "; further remote failures in this run are not reported, and after \(remote.options.downAfter) failed tries in a row the remote is not asked again"
     }
 
     /// The part under the key's lock: look again, repair, ask the remote, compute.
@@ -65,7 +73,7 @@ public struct InProcessDispatcher: NodeDispatcher {
         case .unknown:
             break
         }
-        if let remote = run.options.remote {
+        if let remote = run.options.remote, !remote.isDown {
             job.progress.update(done: 0, total: 0, note: "asking the remote cache")
             do {
                 switch try await remote.fetch(key: key, into: run.store) {
@@ -79,7 +87,9 @@ public struct InProcessDispatcher: NodeDispatcher {
             } catch is CancellationError {
                 return .cancelled
             } catch {
-                warnings.append("remote cache lookup failed, computing locally: \(error)")
+                if remote.claimWarning() {
+                    warnings.append("remote cache lookup failed, computing locally: \(error)\(Self.quietAfterwards(remote))")
+                }
             }
             if let shards, shards > 0 {
                 let partial = run.store.partialResults(for: key)
@@ -97,7 +107,7 @@ public struct InProcessDispatcher: NodeDispatcher {
         guard let kind = run.registry[node.signature.name] else {
             return .failed("no implementation for kind '\(node.signature.name)'")
         }
-        let work = store.root.appendingPathComponent("tmp/work-\(key.hex.prefix(16))-\(UUID().uuidString.prefix(8))")
+        let work = store.workDirectoryURL(label: String(key.hex.prefix(16)))
         defer { try? FileManager.default.removeItem(at: work) }
         let t0 = Date()
         do {

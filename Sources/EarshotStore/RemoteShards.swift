@@ -27,9 +27,7 @@ extension RemoteCache {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let sent = try await concurrentMap(shards) { shard -> Bool in
-            let file = partial.url(shard: shard)
-            guard FileManager.default.fileExists(atPath: file.path) else { return false }
-            let digest = try SHA256.hash(fileAt: file)
+            guard let (file, digest) = partial.verifiedFile(shard: shard) else { return false }
             let size = ((try? FileManager.default.attributesOfItem(atPath: file.path)[.size]) as? Int) ?? 0
             if try await self.remoteSize(digest) != size { try await self.upload(file: file, to: self.casURL(digest)) }
             let manifest = ShardManifest(key: key.hex, shard: shard, sha256: digest.hex, bytes: size)
@@ -53,7 +51,7 @@ extension RemoteCache {
             let tmp = partial.store.temporaryURL(ext: "h5")
             defer { unlink(tmp.path) }
             let object = OutputObject(object: digest, content: digest, type: "token_scores", bytes: manifest.bytes)
-            switch try await self.download(object, to: tmp, publish: { try partial.install(tmp, shard: shard) }) {
+            switch try await self.download(object, to: tmp, publish: { try partial.install(tmp, shard: shard, digest: digest) }) {
             case .success: return .success(shard)
             case .failure(let rejection): return .failure(rejection)
             }

@@ -30,7 +30,7 @@ struct ExecNodeCommand: AsyncParsableCommand {
     func run() async throws {
         let registry = Registry.standard()
         let graph = withDiagnostics { try experiment.load(registry) }
-        let store = withDiagnostics { try storeOptions.open() }
+        let store = withDiagnostics { try storeOptions.open(recordingFirstUse: true) }
         let remote = withDiagnostics { try remoteOptions.open() }
         let expected = try key.map { hex -> Digest in
             guard let d = Digest(hex: hex) else { throw ValidationError("--key must be 64 hex digits, got '\(hex)'") }

@@ -60,7 +60,7 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let registry = Registry.standard()
         let graph = withDiagnostics { try experiment.load(registry) }
-        let store = withDiagnostics { try storeOptions.open() }
+        let store = withDiagnostics { try storeOptions.open(recordingFirstUse: true) }
         let remote = withDiagnostics { try remoteOptions.open() }
         guard ["local", "slurm"].contains(executor) else {
             fail(ValidationError("--executor must be 'local' or 'slurm', got '\(executor)'"))

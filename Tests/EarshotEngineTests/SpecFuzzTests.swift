@@ -20,6 +20,7 @@ import Testing
     // MARK: mutants of the experiment files
 
     @Test func mutantsOfEveryExperimentFile() throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
         let root = repositoryRoot.appendingPathComponent("experiments")
         let files = (FileManager.default.enumerator(atPath: root.path)?.compactMap { $0 as? String } ?? [])
             .filter { $0.hasSuffix(".yaml") }.sorted()
@@ -62,6 +63,7 @@ import Testing
     // MARK: boundary values of every numeric param
 
     @Test func boundaryValuesOfEveryNumericParam() throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
         let listed = FuzzProcess.run(["kinds", "--json"], in: dir)
         #expect(listed.status == 0)
         guard case .array(let kinds) = try JSONReader.parse(listed.stdout) else { Issue.record("kinds --json is not a list"); return }
@@ -69,7 +71,7 @@ import Testing
         // The whole base experiment first: every later run recomputes only the node it changes.
         FuzzProcess.run(["run", FuzzCorpus.write(FuzzCorpus.nodes.map(\.id), in: dir, name: "all").path, "--store", store],
                         in: dir).check("run the base experiment", allowed: [0])
-        var cases = 0
+        var cases = 0, ran = 0
         for kind in kinds {
             let name = kind.objectValue?["name"]?.stringValue ?? ""
             guard let node = FuzzCorpus.nodes.first(where: { $0.kind == name }) else {
@@ -90,11 +92,13 @@ import Testing
                         #expect(validated.stderr.contains("param '\(paramName)' must be"), "validate \(what): \(validated.stderr)")
                     }
                     guard validated.status == 0 else { continue }
+                    ran += 1
                     FuzzProcess.run(["run", file.path, "--store", store] + override, in: dir).check("run \(what)", allowed: [0, 1])
                 }
             }
         }
         #expect(cases > 200)
+        print("fuzz: \(cases) boundary values, \(ran) validated and ran")
     }
 }
 
