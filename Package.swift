@@ -97,8 +97,9 @@ let package = Package(
 
         // MARK: benchmarks
         /// `swift run -c release earshot-bench engine`: plan and no-op re-run times for generated 10k/100k-node experiments.
+        /// `earshot-bench stress`: 10k/50k shell-step DAGs under `ulimit -n 1024` vs Snakemake; `earshot-bench command-noop`.
         .executableTarget(name: "earshot-bench", dependencies: [
-            "EarshotTestKinds", "EarshotNodes", "EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec",
+            "EarshotTestKinds", "EarshotNodes", "EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec", "EarshotProcess",
             .product(name: "Yams", package: "Yams"),
         ], path: "Benchmarks/earshot-bench"),
         /// `swift run -c release data-bench [decode|noop|synth|all]`: decode+resample vs librosa, no-op load_split, synthesis.
