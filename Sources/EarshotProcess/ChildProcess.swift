@@ -127,10 +127,12 @@ public final class ChildProcess: Sendable {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP))
 
         let argv = [program] + arguments
-        let envp = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
         var pid: pid_t = 0
         let rc = withCStrings(argv) { cArgv in
-            withCStrings(envp) { cEnvp in posix_spawn(&pid, program, &actions, &attributes, cArgv, cEnvp) }
+            guard let environment else { return posix_spawn(&pid, program, &actions, &attributes, cArgv, environ) }
+            return withCStrings(environment.map { "\($0.key)=\($0.value)" }) { cEnvp in
+                posix_spawn(&pid, program, &actions, &attributes, cArgv, cEnvp)
+            }
         }
         guard rc == 0 else { throw ProcessError.cannotStart(program: program, errno: rc) }
         let child = ChildProcess(pid: pid, program: program)
@@ -155,7 +157,7 @@ public final class ChildProcess: Sendable {
         pthread_attr_init(&attributes)
         defer { pthread_attr_destroy(&attributes) }
         pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
-        pthread_attr_setstacksize(&attributes, 64 * 1024)
+        pthread_attr_setstacksize(&attributes, 512 * 1024)
         let context = Unmanaged.passRetained(self).toOpaque()
         let rc = pthread_create(&thread, &attributes, { raw in
             let child = Unmanaged<ChildProcess>.fromOpaque(raw!).takeRetainedValue()
