@@ -85,17 +85,18 @@ enum ProgramResolver {
         }
 
         private let entries = Mutex<[String: (stamp: Stamp, digest: Digest)]>([:])
-        private let hashed = Atomic<Int>(0)
 
-        /// How many files this cache has hashed (for tests and the benchmark).
-        var hashCount: Int { hashed.load(ordering: .relaxed) }
+        /// Whether the digest of `url` is cached for the file's present state.
+        func isCached(_ url: URL) -> Bool {
+            guard let now = Stamp(url.path) else { return false }
+            return entries.withLock { $0[url.path]?.stamp == now }
+        }
 
         func digest(of url: URL) throws -> Digest {
             let path = url.path
             let before = Stamp(path)
             if let before, let known = entries.withLock({ $0[path] }), known.stamp == before { return known.digest }
             let digest = try SHA256.hash(fileAt: url)
-            hashed.add(1, ordering: .relaxed)
             var now = timespec()
             clock_gettime(CLOCK_REALTIME, &now)
             let hashedAt = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
