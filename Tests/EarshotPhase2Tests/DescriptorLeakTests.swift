@@ -1,5 +1,6 @@
 import EarshotGraph
-import EarshotNodes
+@testable import EarshotNodes
+import EarshotProcess
 import EarshotRun
 import EarshotStore
 import Foundation
@@ -55,4 +56,46 @@ func openDescriptors() -> Set<String> {
         guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(name)") else { return nil }
         return "\(name) -> \(target)"
     })
+}
+
+/// Running out of descriptors is a clear error for the node that needs one (a worker's pipes), never a hang; a
+/// `command` needs none to start; once descriptors are free again programs start as before. In a child process (an exit test): it lowers its own open-file limit.
+@Suite struct DescriptorLimitTests {
+    @Test func startingAProgramWithNoDescriptorLeftFailsClearly() async throws {
+        let result = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+            func say(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-fdlimit-\(UUID().uuidString)")
+            try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            var saved = rlimit()
+            getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &saved)
+            // The lowest free descriptor number becomes the limit: no new descriptor can be made.
+            let lowest = dup(0)
+            close(lowest)
+            var tight = saved
+            tight.rlim_cur = rlim_t(lowest)
+            setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &tight)
+            do {
+                _ = try ChildProcess.spawn(program: "/bin/sh", arguments: ["-c", "exit 0"], stdout: .pipe)
+                say("pipe: started")
+            } catch { say("pipe: \(error)") }
+            do {
+                _ = try await ProcessRunner.run(program: URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", "exit 0"], directory: dir,
+                                                logDirectory: dir, timeout: 0)
+                say("command: started")
+            } catch { say("command: \(error)") }
+            setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &saved)
+            do {
+                let r = try await ProcessRunner.run(program: URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", "exit 0"], directory: dir,
+                                                    logDirectory: dir, timeout: 0)
+                say("after: \(r.termination)")
+            } catch { say("after: \(error)") }
+        }
+        let stderr = String(decoding: try #require(result).standardErrorContent, as: UTF8.self)
+        #expect(stderr.contains("pipe: cannot start '/bin/sh': Too many open files (open-file limit"), "\(stderr)")
+        // A command's log files are opened by the child in place of its stdout/stderr: starting it takes no new
+        // descriptor in the engine, so it starts even at the limit.
+        #expect(stderr.contains("command: started"), "\(stderr)")
+        #expect(stderr.contains("after: exited with status 0"), "\(stderr)")
+    }
 }
