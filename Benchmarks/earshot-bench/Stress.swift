@@ -165,18 +165,20 @@ enum StressBench {
         let started = try ChildProcess.spawn(program: "/bin/sh", arguments: ["-c", "ulimit -n \(limit) && exec \"$@\"", "sh"] + command,
                                              directory: dir.path, stdout: .file(dir.appendingPathComponent("stdout").path),
                                              stderr: .file(dir.appendingPathComponent("stderr").path))
+        let results = tool == "earshot" ? dir.appendingPathComponent("store/actions") : dir.appendingPathComponent("out")
         guard let termination = started.process.wait(seconds: bound) else {
             started.process.terminate(grace: 10)
             started.process.wait(seconds: nil)
+            let done = completionTimes(under: results).count
             return Outcome(seconds: Date().timeIntervalSince(start), tenths: [], ok: false,
-                           note: "watchdog: still running after \(Int(bound)) s, killed")
+                           note: String(format: "watchdog: still running after %d s, killed; %d of %d steps done (%.1f steps/s)",
+                                        Int(bound), done, n, Double(done) / bound))
         }
         let seconds = Date().timeIntervalSince(start)
         let stderr = (try? String(contentsOf: dir.appendingPathComponent("stderr"), encoding: .utf8)) ?? ""
         guard termination.succeeded else {
             return Outcome(seconds: seconds, tenths: [], ok: false, note: "\(termination); stderr ends: \(stderr.suffix(600))")
         }
-        let results = tool == "earshot" ? dir.appendingPathComponent("store/actions") : dir.appendingPathComponent("out")
         let times = completionTimes(under: results)
         guard times.count == n else {
             return Outcome(seconds: seconds, tenths: [], ok: false, note: "\(times.count) results recorded, expected \(n)")
