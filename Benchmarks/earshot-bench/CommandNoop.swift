@@ -40,6 +40,7 @@ enum CommandNoopBench {
             }
             figures[variant] = best
             print(String(format: "  %-12@ first run %7.2f s; no-op re-run %.3f s (fastest of 3)", variant as NSString, tFirst, best))
+            fflush(nil)
         }
         let bash = figures["bash -c"]!, script = figures["tiny script"]!
         print(String(format: "  bash -c / tiny script: %.2f×; target: ≤ 1 (within noise) and both < 1 s", bash / script))

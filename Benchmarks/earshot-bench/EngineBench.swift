@@ -15,7 +15,6 @@ import Yams
 @main
 struct EngineBench {
     static func main() async throws {
-        setvbuf(stdout, nil, _IOLBF, 0)  // each figure as soon as it is measured, also into a file
         let subcommand = Array(CommandLine.arguments.dropFirst())
         if subcommand.first == "stress" { exit(try StressBench.main(Array(subcommand.dropFirst()))) }
         if subcommand.first == "command-noop" { exit(try CommandNoopBench.main(Array(subcommand.dropFirst()))) }

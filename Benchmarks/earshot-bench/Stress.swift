@@ -94,6 +94,7 @@ enum StressBench {
                              e.map { String(format: "%.1f", $0) } ?? "n/a", earshotRates.count,
                              s.map { String(format: "%.1f", $0) } ?? "n/a",
                              (e != nil && s != nil) ? String(format: ", ratio %.2f×", e! / s!) : ""))
+                fflush(nil)
             }
         }
         print(failures == 0 ? "stress: every earshot run completed" : "stress: \(failures) earshot run(s) FAILED (error or watchdog)")
@@ -112,6 +113,7 @@ enum StressBench {
         print(String(format: "%-9@ %6d nodes  --jobs %-2d run %d: %@ %8.2f s  %7.1f steps/s  per tenth: [%@]%@%@", tool as NSString, n, jobs, run,
                      (o.ok ? "ok  " : "FAIL") as NSString, o.seconds, Double(n) / o.seconds, tenths as NSString, trend as NSString,
                      (o.note.isEmpty ? "" : " — " + o.note) as NSString))
+        fflush(nil)  // each figure as soon as it is measured, also into a file
     }
 
     /// The step: a chain's first node writes its number; the next ones copy the previous file and append theirs.
