@@ -2,7 +2,8 @@
 //
 // decode — decode + resample to 16 kHz of the same generated files (24 × 20 s, then 240 × 3 s) by Earshot (`AudioLoader.load`, one thread) and by
 //          `librosa.load(sr=16000, res_type='soxr_hq')` (Benchmarks/decode_reference.py, one thread); prints both
-//          CPU times and the ratio. Python: $EARSHOT_PYTHON, else /work/scratch/venv/bin/python.
+//          CPU times and the ratio. Python: $EARSHOT_PYTHON, else the checkout's
+//          .bench-venv/bin/python (made by scripts/bench-env.sh).
 //          Also prints the libraries' floor: the same files through the same libsndfile and libsoxr calls with no
 //          Earshot code around them (see `libraryFloor`) — time any tool built on these libraries spends at least,
 //          so librosa / floor bounds the speedup it can show. Earshot and the floor: fastest of three passes.
@@ -106,7 +107,7 @@ func decodeBenchmark(count: Int, seconds: Double) throws {
         earshotWall = min(earshotWall, Date().timeIntervalSince(wall0))
         floorCPU = min(floorCPU, try libraryFloor(files))
     }
-    let python = ProcessInfo.processInfo.environment["EARSHOT_PYTHON"] ?? "/work/scratch/venv/bin/python"
+    let python = ProcessInfo.processInfo.environment["EARSHOT_PYTHON"] ?? repository.appendingPathComponent(".bench-venv/bin/python").path
     let process = Process()
     process.executableURL = URL(fileURLWithPath: python)
     process.arguments = [repository.appendingPathComponent("Benchmarks/decode_reference.py").path] + files.map(\.path)

@@ -130,7 +130,7 @@ public struct KeyResolver: Sendable {
         for (name, refs) in node.inputs {
             inputs[name] = refs.map { upstream[$0.node]![$0.output]!.content }
         }
-        return KeyInputs(kind: node.signature.name, version: node.signature.version, params: node.params,
+        return KeyInputs(kind: node.signature.name, version: node.signature.version, params: node.keyParams ?? node.params,
                          inputs: inputs, files: extras.files, seed: node.signature.seeded ? seed : nil,
                          external: extras.external)
     }

@@ -8,7 +8,7 @@ enum EspeakIdentity {
     /// (`IdentityCache`, keyed by the program file's size and time) so a plan knows it without starting anything;
     /// nil when planning and no run has read it yet.
     static func version(node: String, context: KeyExtrasContext) throws -> String? {
-        let program = (try? ResolvedWorker.locate("espeak-ng", specDirectory: context.specDirectory))?.path ?? "espeak-ng"
+        let program = (try? EspeakSynthesizer.program())?.path ?? "espeak-ng"
         let identity = try IdentityCache.identity(fingerprint: "espeak-ng --version", paths: [program], context: context) {
             do { return ["version": .string(try EspeakSynthesizer.version())] } catch {
                 throw NodeError("node '\(node)': synthesis needs the espeak-ng program: \(error)")

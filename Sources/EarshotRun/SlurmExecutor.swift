@@ -1,4 +1,5 @@
 import EarshotGraph
+import EarshotProcess
 import EarshotSpec
 import EarshotStore
 import Foundation
@@ -195,25 +196,19 @@ enum SlurmCommand {
     }
 
     static func run(_ program: String, _ arguments: [String]) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [program] + arguments
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        do {
-            try p.run()
-        } catch {
-            throw NodeError("cannot run '\(program)': \(error.localizedDescription); is Slurm installed and on PATH?")
-        }
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        if p.terminationStatus == 127 {
+        let located: URL
+        do { located = try ProgramLocator.locate(program, base: FileManager.default.currentDirectoryPath) } catch {
             throw NodeError("'\(program)' not found on PATH; is Slurm installed? (--executor slurm needs sbatch, squeue, scontrol, scancel)")
         }
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        let r: (termination: Termination, stdout: Data, stderr: Data)
+        do { r = try ChildProcess.output(program: located.path, arguments: arguments) } catch {
+            throw NodeError("cannot run '\(program)': \(error); is Slurm installed and on PATH?")
+        }
+        let status: Int32 = switch r.termination {
+        case .exited(let code): code
+        case .signalled(let signal): 128 + signal
+        }
+        return Result(status: status, stdout: String(decoding: r.stdout, as: UTF8.self), stderr: String(decoding: r.stderr, as: UTF8.self))
     }
 }
 

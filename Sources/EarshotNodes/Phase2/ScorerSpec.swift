@@ -136,43 +136,14 @@ struct ResolvedWorker: Sendable {
     /// not hashed: the worker's hello identifies the model.
     var files: [String: Digest]
 
+    /// The handshake cache key: argv as run and the file hashes.
+    var fingerprint: String
+
     init(argv: [String], specDirectory: String) throws {
-        let program = try Self.locate(argv[0], specDirectory: specDirectory)
-        var files: [String: Digest] = ["program": try SHA256.hash(fileAt: program)]
-        var arguments = Array(argv.dropFirst())
-        if let first = arguments.first, !first.hasPrefix("-") {
-            let url = ScorerSpec.resolve(first, specDirectory: specDirectory)
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue {
-                files["script"] = try SHA256.hash(fileAt: url)
-                arguments[0] = url.path
-            }
-        }
-        self.command = WorkerCommand(program: program, arguments: arguments, directory: URL(fileURLWithPath: specDirectory))
-        self.files = files
-    }
-
-    /// The program as an absolute path, symlinks kept (a virtual environment's `bin/python` is a symlink
-    /// whose location selects the environment): a name without '/' is looked up on PATH, a relative path
-    /// resolves against the experiment file's folder. Its hash is of the file the links lead to.
-    static func locate(_ program: String, specDirectory: String) throws -> URL {
-        if program.contains("/") {
-            let url = ScorerSpec.resolve(program, specDirectory: specDirectory)
-            guard FileManager.default.isExecutableFile(atPath: url.path) else {
-                throw NodeError("worker program '\(program)' not found or not executable (looked at '\(url.path)'); for the whisper worker run: python3 -m venv .venv && .venv/bin/pip install -r workers/requirements-whisper.txt")
-            }
-            return url
-        }
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for dir in path.split(separator: ":") {
-            let candidate = URL(fileURLWithPath: String(dir)).appendingPathComponent(program)
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate.standardizedFileURL }
-        }
-        throw NodeError("worker program '\(program)' not found on PATH")
-    }
-
-    /// The handshake cache key: argv and the file hashes.
-    var fingerprint: String {
-        ([command.program.path] + command.arguments + files.keys.sorted().map { "\($0)=\(files[$0]!.hex)" }).joined(separator: "\u{1F}")
+        let resolved = try ProgramResolver.command(argv, specDirectory: specDirectory, what: "worker program",
+                                                   hint: "; for the whisper worker run: python3 -m venv .venv && .venv/bin/pip install -r workers/requirements-whisper.txt")
+        self.command = WorkerCommand(program: resolved.program, arguments: resolved.arguments, directory: URL(fileURLWithPath: specDirectory))
+        self.files = resolved.files
+        self.fingerprint = resolved.fingerprint
     }
 }

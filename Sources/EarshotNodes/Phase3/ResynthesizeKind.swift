@@ -5,6 +5,7 @@ import EarshotRun
 import EarshotSpec
 import EarshotStore
 import Foundation
+import Synchronization
 
 /// `resynthesize`: the paper's modality-disentanglement conditions. Each realization is its own output split
 /// (`r0`, `r1`, …, one per `realizations`), whose items keep their id, label, dataset, text and speaker but
@@ -179,15 +180,22 @@ public struct ResynthesizeKind: NodeKind {
         let voiceNames = (params.voices.arrayValue ?? []).compactMap { $0.stringValue ?? $0.objectValue?["voice"]?.stringValue }
         let timeout = params.timeout
         let seed = context.seed
-        let clipsPerRealization: [[Clip]] = try await Self.onThread {
-            let worker = try SynthesisWorker(resolved, stderr: context.workDirectory.appendingPathComponent("synthesis.stderr"))
+        let clipsPerRealization: [[Clip]] = try await Self.onThread { cancellation in
+            let worker = try SynthesisWorker(resolved, stderr: context.workDirectory.appendingPathComponent("synthesis.stderr")) { process in
+                // Ctrl-C (the task's cancellation) kills the program, which ends a blocked hello or reply at once.
+                cancellation.whenCancelled { process.kill() }
+            }
             return try outputs.indices.map { r in
                 try split.items.enumerated().map { i, item in
-                    if Task.isCancelled { throw CancellationError() }
+                    if cancellation.isCancelled { throw CancellationError() }
                     let itemSeed = Int(ResynthesisSignal.itemSeed(seed: seed, realization: r, id: item.id) % (1 << 31))
                     let voice = voiceNames.isEmpty ? nil : voiceNames[Int(UInt64(itemSeed) % UInt64(voiceNames.count))]
                     let out = context.workDirectory.appendingPathComponent("command-r\(r)-\(i).wav")
-                    try worker.synthesize(id: item.id, text: item.text, voice: voice, seed: itemSeed, sampleRate: rate, out: out, timeout: timeout)
+                    do {
+                        try worker.synthesize(id: item.id, text: item.text, voice: voice, seed: itemSeed, sampleRate: rate, out: out, timeout: timeout)
+                    } catch where cancellation.isCancelled {
+                        throw CancellationError()
+                    }
                     let audio: LoadedAudio
                     do { audio = try AudioLoader.load(out, targetRate: rate) } catch {
                         throw NodeError("node '\(node)': the clip the synthesis program wrote for item '\(item.id)' cannot be read: \(error)")
@@ -259,10 +267,44 @@ public struct ResynthesizeKind: NodeKind {
         return results.map { $0! }
     }
 
-    /// Runs blocking work (pipe I/O with deadlines) on its own thread, off the cooperative pool.
-    static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+    /// Runs blocking work (pipe I/O with deadlines) on its own thread, off the cooperative pool. `Task.isCancelled`
+    /// is always false on that thread, so the body gets the calling task's cancellation as a `ThreadCancellation`.
+    static func onThread<T: Sendable>(_ body: @escaping @Sendable (ThreadCancellation) throws -> T) async throws -> T {
+        let cancellation = ThreadCancellation()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                Thread.detachNewThread { continuation.resume(with: Result { try body(cancellation) }) }
+            }
+        } onCancel: {
+            cancellation.cancel()
         }
+    }
+}
+
+/// A task's cancellation seen from a thread outside Swift concurrency: a flag to poll and actions (killing a
+/// program blocked in I/O) run once when it is set.
+final class ThreadCancellation: Sendable {
+    private let state = Mutex<(cancelled: Bool, actions: [@Sendable () -> Void])>((false, []))
+
+    var isCancelled: Bool { state.withLock { $0.cancelled } }
+
+    func cancel() {
+        let actions = state.withLock { s -> [@Sendable () -> Void] in
+            guard !s.cancelled else { return [] }
+            s.cancelled = true
+            defer { s.actions = [] }
+            return s.actions
+        }
+        for action in actions { action() }
+    }
+
+    /// Runs `action` when cancelled, or now if already cancelled.
+    func whenCancelled(_ action: @escaping @Sendable () -> Void) {
+        let now = state.withLock { s -> Bool in
+            if s.cancelled { return true }
+            s.actions.append(action)
+            return false
+        }
+        if now { action() }
     }
 }
