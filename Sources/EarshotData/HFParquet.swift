@@ -52,11 +52,20 @@ public struct HFParquet: Sendable {
         guard let cache else { return try Self.runAdapter(python: python, arguments: ["list", audioColumn] + shards, input: nil) }
         var identity = "earshot hf_parquet listing 1\n\(Self.adapterDigest.hex)\n\(audioColumn)\n"
         for shard in shards { identity += "\(shard)\t\(try cache.digest(shard).hex)\n" }
-        let file = cache.directory.appendingPathComponent(SHA256.hash(identity).hex + ".jsonl")
-        if let data = FileManager.default.contents(atPath: file.path) { return data }
+        // Verify before trust: a cached listing is named `<identity hash>.<SHA-256 of its bytes>.jsonl`, and one whose
+        // bytes do not hash to its name (a flipped bit, a truncated copy) is removed and the adapter runs again.
+        let prefix = SHA256.hash(identity).hex + "."
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: cache.directory.path)) ?? []
+        for name in names where name.hasPrefix(prefix) && name.hasSuffix(".jsonl") {
+            let file = cache.directory.appendingPathComponent(name)
+            let claimed = String(name.dropFirst(prefix.count).dropLast(".jsonl".count))
+            if let data = FileManager.default.contents(atPath: file.path), SHA256.hash(data).hex == claimed { return data }
+            if cache.write { try? FileManager.default.removeItem(at: file) }
+        }
         let output = try Self.runAdapter(python: python, arguments: ["list", audioColumn] + shards, input: nil)
         if cache.write {
             // Written whole under a unique name, then renamed: a reader sees the complete listing or none.
+            let file = cache.directory.appendingPathComponent(prefix + SHA256.hash(output).hex + ".jsonl")
             let tmp = cache.directory.appendingPathComponent(".\(UUID().uuidString).tmp")
             if (try? FileManager.default.createDirectory(at: cache.directory, withIntermediateDirectories: true)) != nil,
                (try? output.write(to: tmp)) != nil, rename(tmp.path, file.path) != 0 {
