@@ -14,10 +14,23 @@ extension AudioLoader {
         guard FileManager.default.fileExists(atPath: path) else { throw AudioError.missingFile(path: path) }
         var sfInfo = SF_INFO()
         guard let handle = sf_open(path, Int32(SFM_READ), &sfInfo) else {
+            if DeclaredLength.of(path: path) == .oggStream(complete: false) {
+                throw AudioError.truncated(path: path, declaredFrames: nil, decodedFrames: 0, sampleRate: 0)
+            }
             throw AudioError.unreadable(path: path, reason: String(cString: sf_strerror(nil)))
         }
         defer { sf_close(handle) }
         let rate = Int(sfInfo.samplerate), channels = max(Int(sfInfo.channels), 1), total = Int(sfInfo.frames)
+        guard AudioFile.sampleRateRange.contains(rate) else { throw AudioError.implausibleSampleRate(path: path, sampleRate: rate) }
+        let declared = DeclaredLength.of(path: path)
+        switch declared {
+        case .frames(let frames) where total < frames:
+            throw AudioError.truncated(path: path, declaredFrames: frames, decodedFrames: total, sampleRate: rate)
+        case .oggStream(complete: false):
+            throw AudioError.truncated(path: path, declaredFrames: nil, decodedFrames: total, sampleRate: rate)
+        default:
+            break
+        }
         let first = Int((start * Double(rate)).rounded())
         let last = min(end.map { Int(($0 * Double(rate)).rounded()) } ?? total, total)
         guard start >= 0, first < total, last > first else {
@@ -31,6 +44,10 @@ extension AudioLoader {
         let count = last - first
         var interleaved = [Float](repeating: 0, count: count * channels)
         let got = interleaved.withUnsafeMutableBufferPointer { Int(sf_readf_float(handle, $0.baseAddress, sf_count_t(count))) }
+        // A FLAC cut short still declares (and reports) its full length; the frames it lacks do not decode.
+        if got < count, case .frames(let frames) = declared {
+            throw AudioError.truncated(path: path, declaredFrames: frames, decodedFrames: first + max(got, 0), sampleRate: rate)
+        }
         if sf_error(handle) != 0 {
             throw AudioError.unreadable(path: path, reason: String(cString: sf_strerror(handle)))
         }

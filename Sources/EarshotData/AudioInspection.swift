@@ -18,8 +18,9 @@ public struct InspectedAudio: Sendable {
     public var format: String { "\(info.majorFormat)/\(info.subtype)" }
 }
 
-/// Checks that a candidate is usable: its text decoded, its audio exists, decodes with libsndfile, is
-/// non-empty and finite; then measures it and hashes it.
+/// Checks that a candidate is usable: its id is valid (`DatasetEntry.idProblem`), its text decoded, its audio
+/// exists, decodes with libsndfile to the length its header declares, at a plausible rate, non-empty and finite;
+/// then measures it and hashes it.
 ///
 /// Every failure reason names the item, where it was listed and the file (`item 'a01' (train.jsonl:3):
 /// audio file '/d/a01.wav' has 0 frames; …`). The whole file (or the segment) is decoded, so corruption in the
@@ -35,7 +36,8 @@ public struct AudioInspection: Sendable {
     }
 
     public func inspect(_ entry: DatasetEntry) -> CandidateOutcome<InspectedAudio> {
-        let label = "item '\(entry.id)' (\(entry.origin))"
+        let label = "item '\(DatasetEntry.printable(entry.id))' (\(entry.origin))"
+        if let problem = DatasetEntry.idProblem(entry.id) { return .failed("\(label): \(problem)") }
         if let defect = entry.defect { return .failed("\(label): \(defect)") }
         let url = URL(fileURLWithPath: entry.audioPath)
         do {

@@ -1,4 +1,5 @@
 import EarshotLearn
+import EarshotStore
 import Foundation
 
 /// Matching constraints on a cohort (`same_speakers`, `min_duration`, `max_duration`).
@@ -131,8 +132,8 @@ public enum CohortSelection {
             try Task.checkCancellation()
             let need = count - result.accepted.count
             let batch = Array(order[position..<min(order.count, position + max(need, concurrency))])
-            let outcomes = OutcomeSlots<Accepted>(count: batch.count)
-            DispatchQueue.concurrentPerform(iterations: batch.count) { i in outcomes.set(i, check(batch[i])) }
+            let outcomes = IndexedSlots<CandidateOutcome<Accepted>>(count: batch.count)
+            DispatchQueue.concurrentPerform(iterations: batch.count) { i in outcomes[i] = check(batch[i]) }
             for (entry, outcome) in zip(batch, outcomes.values) {
                 position += 1
                 switch outcome {
@@ -153,14 +154,4 @@ public enum CohortSelection {
         }
         return result
     }
-}
-
-/// Results written by index from concurrent iterations.
-/// Thread-safety: `@unchecked Sendable` because `slots` is guarded by `lock`.
-final class OutcomeSlots<Accepted: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [CandidateOutcome<Accepted>?]
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ outcome: CandidateOutcome<Accepted>) { lock.withLock { slots[i] = outcome } }
-    var values: [CandidateOutcome<Accepted>] { lock.withLock { slots.map { $0! } } }
 }

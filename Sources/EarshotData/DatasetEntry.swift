@@ -48,6 +48,30 @@ public struct DatasetEntry: Sendable, Equatable {
     }
 }
 
+extension DatasetEntry {
+    /// Why `id` cannot name an item, or nil. Ids are data only: they go into splits, score tables, worker
+    /// messages (JSON-escaped) and reports, and never into a file name (clips are stored under their SHA-256), so
+    /// path separators and `..` are allowed (manifests often use a relative path as the id). Refused: an empty id,
+    /// and control characters (C0, DEL, C1, U+2028/U+2029), which would split or rewrite a line of a listing,
+    /// a log or a table.
+    public static func idProblem(_ id: String) -> String? {
+        if id.isEmpty { return "the id is empty; give every item a non-empty id" }
+        if let bad = id.unicodeScalars.first(where: isControl) {
+            return "the id contains the control character U+\(String(format: "%04X", bad.value)); ids must be printable text"
+        }
+        return nil
+    }
+
+    static func isControl(_ s: Unicode.Scalar) -> Bool {
+        s.value < 0x20 || (0x7F...0x9F).contains(s.value) || s.value == 0x2028 || s.value == 0x2029
+    }
+
+    /// `id` with control characters written as `\u{…}`, for messages.
+    public static func printable(_ id: String) -> String {
+        id.unicodeScalars.map { isControl($0) ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined()
+    }
+}
+
 /// What a loader found: the entries in listing order and every listing file it read (manifests,
 /// transcripts, Kaldi tables), whose content enters node keys.
 public struct DatasetListing: Sendable, Equatable {

@@ -153,11 +153,11 @@ public struct LoadSplitKind: NodeKind {
 
     /// Path → content digest, hashed in parallel; an unreadable file gets a marker digest naming the path.
     static func fingerprints(of paths: [String], table: FingerprintTable) throws -> [String: Digest] {
-        let slots = DigestSlots(count: paths.count)
+        let slots = IndexedSlots<Digest>(count: paths.count)
         DispatchQueue.concurrentPerform(iterations: paths.count) { i in
             let digest = (try? table.hash(path: paths[i]))
                 ?? SHA256.hash("earshot-unreadable-file\n\(paths[i])")
-            slots.set(i, digest)
+            slots[i] = digest
         }
         try Task.checkCancellation()
         return Dictionary(uniqueKeysWithValues: zip(paths, slots.values))
@@ -217,22 +217,13 @@ public struct LoadSplitKind: NodeKind {
         if let clip = found.clip {
             let url = context.workDirectory.appendingPathComponent("segment-\(label)-\(index).wav")
             try AudioEncoder.writeWAV(clip.samples, sampleRate: clip.sampleRate, to: url, format: .float32)
-            path = try context.attach(fileAt: url, ext: "wav")
-            sha = String(path.dropFirst(Split.storePrefix.count).prefix(64))
+            let reference = try context.attach(fileAt: url, ext: "wav")
+            path = reference.description
+            sha = reference.digest.hex
         }
         return Split.Item(id: entry.id, label: label, dataset: dataset, audioPath: path, audioSHA256: sha, text: entry.text,
                           speaker: entry.speaker, duration: found.duration, sampleRate: found.info.sampleRate,
                           channels: found.info.channels, bitDepth: found.info.bitDepth ?? 0, format: found.format,
                           fileSize: found.info.fileSize)
     }
-}
-
-/// Digests written by index from concurrent iterations.
-/// Thread-safety: `@unchecked Sendable` because `slots` is guarded by `lock`.
-final class DigestSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Digest?]
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ digest: Digest) { lock.withLock { slots[i] = digest } }
-    var values: [Digest] { lock.withLock { slots.map { $0! } } }
 }

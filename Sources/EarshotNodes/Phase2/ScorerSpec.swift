@@ -3,6 +3,7 @@ import EarshotScoring
 import EarshotSpec
 import EarshotStore
 import Foundation
+import Synchronization
 
 /// The `scorer` param of a `score` node, parsed.
 ///
@@ -102,15 +103,13 @@ struct ReferenceSetup: Sendable, Equatable {
 
 /// Worker handshakes already done in this process, by argv and the hashes of the files it names, so that
 /// planning and running start each worker once for its identity.
-/// Thread-safety: `@unchecked Sendable` because `hellos` is guarded by `lock`.
-final class WorkerIdentityCache: @unchecked Sendable {
+final class WorkerIdentityCache: Sendable {
     static let shared = WorkerIdentityCache()
-    private let lock = NSLock()
-    private var hellos: [String: WorkerHello] = [:]
+    private let hellos = Mutex<[String: WorkerHello]>([:])
 
     /// The worker's hello: from the cache, else by starting it, reading its hello and shutting it down.
     func hello(for command: WorkerCommand, fingerprint: String) throws -> WorkerHello {
-        if let known = lock.withLock({ hellos[fingerprint] }) { return known }
+        if let known = hellos.withLock({ $0[fingerprint] }) { return known }
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-handshake-\(UUID().uuidString).stderr")
         defer { try? FileManager.default.removeItem(at: log) }
         let worker = try WorkerProcess(command: command, stderrURL: log)
@@ -122,11 +121,11 @@ final class WorkerIdentityCache: @unchecked Sendable {
             throw error
         }
         worker.shutdown()
-        lock.withLock { hellos[fingerprint] = hello }
+        hellos.withLock { $0[fingerprint] = hello }
         return hello
     }
 
-    func cached(_ fingerprint: String) -> WorkerHello? { lock.withLock { hellos[fingerprint] } }
+    func cached(_ fingerprint: String) -> WorkerHello? { hellos.withLock { $0[fingerprint] } }
 }
 
 /// A worker command resolved against the experiment folder, with the hashes of the files it names.

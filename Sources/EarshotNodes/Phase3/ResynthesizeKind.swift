@@ -66,13 +66,10 @@ public struct ResynthesizeKind: NodeKind {
         let params = try node.decodeParams(Params.self)
         switch params.condition {
         case .tts:
-            // The version line identifies espeak-ng's output; a plan reads what a run remembered for this program file.
-            let program = (try? EspeakSynthesizer.program())?.path ?? "espeak-ng"
-            let identity = try IdentityCache.identity(fingerprint: "espeak-ng --version", paths: [program], context: context) {
-                ["espeak_ng": .string(try Self.espeakVersion(node: node.id))]
+            guard let version = try EspeakIdentity.version(node: node.id, context: context) else {
+                return KeyExtras(unknown: [EspeakIdentity.unknown])
             }
-            guard let identity else { return KeyExtras(unknown: ["the espeak-ng version, read when a run starts it"]) }
-            external = identity
+            external["espeak_ng"] = .string(version)
         case .command:
             let argv = params.command
             let resolved = try SynthesisWorker.resolve(argv: argv, specDirectory: context.specDirectory, node: node.id)
@@ -232,8 +229,8 @@ public struct ResynthesizeKind: NodeKind {
             try AudioEncoder.writeWAV(clip.samples, sampleRate: rate, to: url, format: .pcm16)
             let size = (try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
             let ref = try context.attach(fileAt: url, ext: "wav")
-            out.items[i].audioPath = ref
-            out.items[i].audioSHA256 = String(ref.dropFirst(Split.storePrefix.count).prefix(64))
+            out.items[i].audioPath = ref.description
+            out.items[i].audioSHA256 = ref.digest.hex
             out.items[i].duration = Double(clip.samples.count) / Double(rate)
             out.items[i].sampleRate = rate
             out.items[i].channels = 1

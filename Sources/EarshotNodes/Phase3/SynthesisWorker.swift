@@ -2,6 +2,7 @@ import EarshotRun
 import EarshotScoring
 import EarshotStore
 import Foundation
+import Synchronization
 
 /// An external TTS/TTA program for the `command` condition, speaking the JSON-lines protocol of
 /// `schemas/synthesis-protocol.md`: a hello line `{protocol, model_id, weights_sha256}`, then one request
@@ -124,18 +125,16 @@ final class SynthesisWorker: @unchecked Sendable {
     }
 
     /// Hellos by command fingerprint, so the key of a node costs one program start per process.
-    /// Thread-safety: `@unchecked Sendable` because `hellos` is guarded by `lock`.
-    final class IdentityCache: @unchecked Sendable {
+    final class IdentityCache: Sendable {
         static let shared = IdentityCache()
-        private let lock = NSLock()
-        private var hellos: [String: Hello] = [:]
+        private let hellos = Mutex<[String: Hello]>([:])
 
         func hello(for resolved: Resolved) throws -> Hello {
-            if let known = lock.withLock({ hellos[resolved.fingerprint] }) { return known }
+            if let known = hellos.withLock({ $0[resolved.fingerprint] }) { return known }
             let log = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-synthesis-hello-\(UUID().uuidString).stderr")
             defer { try? FileManager.default.removeItem(at: log) }
             let hello = try SynthesisWorker(resolved, stderr: log).hello
-            lock.withLock { hellos[resolved.fingerprint] = hello }
+            hellos.withLock { $0[resolved.fingerprint] = hello }
             return hello
         }
     }
