@@ -46,8 +46,9 @@ let package = Package(
         .target(name: "EarshotAudio", dependencies: ["CSndFile", "CSoxr", "CFFTW", "EarshotProcess"]),
         /// Acoustic descriptors (MFCC, spectral, YIN pitch, RMS, ZCR) and their pooling.
         .target(name: "EarshotFeatures", dependencies: ["EarshotAudio"]),
-        /// Dataset loaders (manifests, LibriSpeech, Kaldi), balanced cohorts, the split artifact, synthetic corpora.
-        .target(name: "EarshotData", dependencies: ["EarshotStore", "EarshotAudio", "EarshotLearn"]),
+        /// Dataset loaders (corpora in their owners' layouts, manifests, Kaldi, lhotse, Hub parquet), balanced cohorts,
+        /// the split artifact, synthetic corpora.
+        .target(name: "EarshotData", dependencies: ["EarshotStore", "EarshotAudio", "EarshotLearn", "CZlib"]),
         /// Markdown/CSV/JSON tables and a self-contained HTML report with SVG figures, rendered from artifacts.
         .target(name: "EarshotReport", dependencies: ["EarshotStore", "EarshotSpec"]),
         /// Phase 1/2 numerics: TF-IDF, logistic regression (dense + sparse, L-BFGS), stratified CV, ROC/AUC/TPR@FPR,
@@ -62,7 +63,7 @@ let package = Package(
         ]),
         /// The `earshot` command: argument parsing, printing, exit codes.
         .executableTarget(name: "earshot", dependencies: [
-            "EarshotNodes", "EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec",
+            "EarshotNodes", "EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec", "EarshotData",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

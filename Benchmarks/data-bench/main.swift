@@ -10,6 +10,8 @@
 // noop   — a `load_split` over 10,000 WAV files (5,000 per side): the first run, then a no-op re-run in a fresh
 //          process (fingerprints on disk, nothing in memory), timed from outside and inside that process.
 // synth  — a matched and a shifted `synth_corpus` of 200 + 200 utterances, wall time each.
+// sources — inspect and load_split (2 × 2,500) on 100,000-row hf_parquet and lhotse sources, and no-op re-runs
+//          (SourcesBench.swift).
 import CSndFile
 import CSoxr
 import EarshotAudio
@@ -264,12 +266,13 @@ do {
     case "noop": try await noopBenchmark()
     case "noop-rerun": try await noopRerun(URL(fileURLWithPath: arguments[1]))
     case "synth": try await synthBenchmark()
+    case "sources": try await SourcesBench.run()
     case "all":
         try decodeBenchmark()
         try await noopBenchmark()
         try await synthBenchmark()
     default:
-        FileHandle.standardError.write(Data("usage: data-bench [decode|noop|synth|all]\n".utf8))
+        FileHandle.standardError.write(Data("usage: data-bench [decode|noop|synth|sources|all]\n".utf8))
         exit(2)
     }
 } catch {

@@ -8,8 +8,9 @@ extension AudioLoader {
     /// Same downmix and checks as `decode`: `.empty` when the range holds no frame, `.nonFiniteSample` (frame
     /// index relative to `start`), `.unreadable` for libsndfile failures. The returned `info.frames` is the
     /// segment's length; `info.fileSize` stays the whole file's. A start at or after the end of the file, or an
-    /// end before the start, is an `.invalidArgument` naming the file.
-    public static func decode(_ url: URL, from start: Double, to end: Double?) throws -> LoadedAudio {
+    /// end before the start, is an `.invalidArgument` naming the file. With `channel` (0-based) only that channel
+    /// is kept instead of the channel mean; a channel the file does not have is an `.invalidArgument`.
+    public static func decode(_ url: URL, from start: Double, to end: Double?, channel: Int? = nil) throws -> LoadedAudio {
         let path = url.path
         guard FileManager.default.fileExists(atPath: path) else { throw AudioError.missingFile(path: path) }
         var sfInfo = SF_INFO()
@@ -38,6 +39,10 @@ extension AudioLoader {
                 name: "segment of '\(path)'", value: "\(start)–\(end.map { String($0) } ?? "end") s",
                 reason: "the file has \(Double(total) / Double(max(rate, 1))) s; fix the segment bounds")
         }
+        if let channel, channel < 0 || channel >= channels {
+            throw AudioError.invalidArgument(name: "channel of '\(path)'", value: String(channel + 1),
+                                             reason: "the file has \(channels) channel\(channels == 1 ? "" : "s") (channels count from 1)")
+        }
         if first > 0, sf_seek(handle, sf_count_t(first), SEEK_SET) < 0 {
             throw AudioError.unreadable(path: path, reason: String(cString: sf_strerror(handle)))
         }
@@ -55,7 +60,9 @@ extension AudioLoader {
         let bad = interleaved.withUnsafeBufferPointer { AudioFile.firstNonFinite(UnsafeBufferPointer(rebasing: $0[0..<(got * channels)])) }
         if let bad { throw AudioError.nonFiniteSample(path: path, sampleIndex: bad / channels) }
         var mono = [Float](repeating: 0, count: got)
-        if channels == 1 {
+        if let channel, channels > 1 {
+            for frame in 0..<got { mono[frame] = interleaved[frame * channels + channel] }
+        } else if channels == 1 {
             mono.withUnsafeMutableBufferPointer { m in interleaved.withUnsafeBufferPointer { m.baseAddress!.update(from: $0.baseAddress!, count: got) } }
         } else {
             let scale = Float(channels)

@@ -13,8 +13,26 @@ public struct DatasetEntry: Sendable, Equatable {
     public var speaker: String
     /// Seconds, when the listing states it (NeMo's `duration`, Kaldi segment bounds); nil otherwise.
     public var duration: Double?
-    /// A time range of the recording (Kaldi `segments`); nil for the whole file.
+    /// A time range of the recording (Kaldi `segments`, NeMo `offset`, STM, GigaSpeech, lhotse); nil for the whole file.
     public var segment: Segment?
+    /// The one channel (0-based) of a multi-channel recording the item is (a Kaldi pipe's `-c 2`, a lhotse
+    /// supervision's `channel`); nil: all channels, averaged.
+    public var channel: Int?
+    /// Whether `duration` was stated for the whole file (a NeMo manifest without `offset`), so the decoded
+    /// length must agree with it: a file much longer than stated is a recording the entry is only part of.
+    public var durationCoversFile: Bool = false
+    /// Audio embedded in a parquet shard (`hf_parquet`): extracted for drawn items only; `audioPath` is then
+    /// `SHARD#ROW` until extraction points it at the written file.
+    public var embedded: EmbeddedAudio?
+
+    public struct EmbeddedAudio: Sendable, Equatable, Hashable {
+        public var shard: String
+        public var row: Int
+        public var column: String
+        /// File extension for the extracted bytes (from the struct's `path`; `bin` when unknown: libsndfile
+        /// reads the format from the bytes).
+        public var ext: String
+    }
     /// The raw value of the label column, when one is mapped.
     public var label: String?
     public var origin: String
@@ -33,7 +51,7 @@ public struct DatasetEntry: Sendable, Equatable {
     }
 
     public init(id: String, audioPath: String, text: String, speaker: String = "", duration: Double? = nil,
-                segment: Segment? = nil, label: String? = nil, origin: String, defect: String? = nil,
+                segment: Segment? = nil, channel: Int? = nil, label: String? = nil, origin: String, defect: String? = nil,
                 columns: [String: String] = [:]) {
         self.id = id
         self.audioPath = audioPath
@@ -41,6 +59,7 @@ public struct DatasetEntry: Sendable, Equatable {
         self.speaker = speaker
         self.duration = duration
         self.segment = segment
+        self.channel = channel
         self.label = label
         self.origin = origin
         self.defect = defect
@@ -84,6 +103,11 @@ public struct DatasetListing: Sendable, Equatable {
     }
 }
 
+extension String {
+    /// Empty or only whitespace (a transcript that says nothing). Cheaper than trimming, which listings do per row.
+    var isBlankText: Bool { allSatisfy(\.isWhitespace) }
+}
+
 /// The lines of a listing file, decoded strictly as UTF-8.
 ///
 /// Lines split on `\n` (a trailing `\r` is dropped, so CRLF files read the same); a UTF-8 byte-order mark at
@@ -105,11 +129,16 @@ public struct ListingLines: Sendable {
     public let lines: [Line]
 
     public init(path: String) throws {
-        self.path = path
         guard let data = FileManager.default.contents(atPath: path) else {
             let exists = FileManager.default.fileExists(atPath: path)
             throw DataError.unreadable(path: path, reason: exists ? "permission denied or not a regular file" : "no such file")
         }
+        self.init(path: path, data: data)
+    }
+
+    /// The lines of `data` (read from `path`, which names them in messages).
+    public init(path: String, data: Data) {
+        self.path = path
         var bytes = [UInt8](data)
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
         var out: [Line] = []
@@ -168,10 +197,7 @@ extension DatasetListing {
 
     /// Lexical normalisation of an absolute path (string operations only: listings name thousands of files).
     static func normalise(_ path: String) -> String {
-        if !path.contains("//") && !path.contains("/./") && !path.contains("/../") && !path.hasSuffix("/.") && !path.hasSuffix("/..")
-            && !(path.count > 1 && path.hasSuffix("/")) {
-            return path
-        }
+        if isNormal(path) { return path }
         var parts: [Substring] = []
         for component in path.split(separator: "/", omittingEmptySubsequences: true) {
             if component == "." { continue }
@@ -179,6 +205,27 @@ extension DatasetListing {
             parts.append(component)
         }
         return (path.hasPrefix("/") ? "/" : "") + parts.joined(separator: "/")
+    }
+
+    /// No `//`, `/./`, `/../`, trailing `/.`, `/..` or `/` (a byte scan: this runs once per listed item).
+    static func isNormal(_ path: String) -> Bool {
+        var utf8 = path.utf8.makeIterator()
+        // Bytes since the last '/': 0 right after a slash; dots counts a component made of dots only.
+        var sinceSlash = -1, dots = 0, count = 0
+        while let b = utf8.next() {
+            count += 1
+            if b == UInt8(ascii: "/") {
+                if sinceSlash == 0 || (sinceSlash > 0 && dots == sinceSlash && dots <= 2) { return false }
+                sinceSlash = 0
+                dots = 0
+            } else {
+                if sinceSlash >= 0 { sinceSlash += 1 }
+                if b == UInt8(ascii: ".") { dots += 1 }
+            }
+        }
+        if sinceSlash == 0 && count > 1 { return false }
+        if sinceSlash > 0 && dots == sinceSlash && dots <= 2 { return false }
+        return true
     }
 
     /// An id from an audio path: its path relative to `directory` without the extension, or the file name's

@@ -11,8 +11,9 @@ private func bothSides(_ perClass: Int?) -> Int? { perClass.map { 2 * $0 } }
 private func splitItems(_ inputs: [String: [Int?]], _ input: String) -> Int? { inputs[input]?.first ?? nil }
 
 extension LoadSplitKind: ItemCountingKind {
+    /// Unknown for `per_class: all` (the sides' sizes are known only from their listings).
     public func itemCounts(_ node: ValidatedNode, inputs: [String: [Int?]]) -> ItemCounts {
-        ItemCounts(outputs: ["split": bothSides((try? node.decodeParams(Params.self))?.perClass)])
+        ItemCounts(outputs: ["split": bothSides((try? node.decodeParams(Params.self))?.perClass.count)])
     }
 }
 

@@ -23,7 +23,7 @@ struct Earshot: AsyncParsableCommand {
         Node kinds:   earshot kinds
         """,
         version: version,
-        subcommands: [RunCommand.self, PlanCommand.self, WhyCommand.self, ValidateCommand.self, KindsCommand.self, CacheCommand.self, ExportCommand.self, SchemaCommand.self,
+        subcommands: [RunCommand.self, PlanCommand.self, WhyCommand.self, ValidateCommand.self, KindsCommand.self, CacheCommand.self, ExportCommand.self, SchemaCommand.self, InspectCommand.self,
                       ExecNodeCommand.self]
     )
 }
