@@ -1,4 +1,5 @@
 import EarshotStore
+import EarshotProcess
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -188,52 +189,22 @@ public struct HFParquet: Sendable {
 
     /// Runs the adapter and returns its standard output; a failure quotes its standard error.
     static func runAdapter(python: String, arguments: [String], input: Data?) throws -> Data {
-        let process = Process()
-        let program = python.contains("/") ? python : (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
-            .split(separator: ":").map { "\($0)/\(python)" }.first { FileManager.default.isExecutableFile(atPath: $0) } ?? python
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = ["-c", adapterSource] + arguments
-        let stdout = Pipe(), stderr = Pipe(), stdin = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = stdin
+        let hint = "give python: with the interpreter of a venv holding pyarrow (scripts/install.sh makes .venv)"
+        let program: String
+        do { program = try ProgramLocator.locate(python, base: FileManager.default.currentDirectoryPath).path } catch {
+            throw DataError.unreadable(path: python, reason: "cannot start the parquet adapter with python '\(python)' (\(error)); \(hint)")
+        }
+        let result: (termination: Termination, stdout: Data, stderr: Data)
         do {
-            try process.run()
+            result = try ChildProcess.output(program: program, arguments: ["-c", adapterSource] + arguments, input: input ?? Data())
         } catch {
-            throw DataError.unreadable(path: program, reason: "cannot start the parquet adapter with python '\(python)' (\(error.localizedDescription)); give python: with the interpreter of a venv holding pyarrow (scripts/install.sh makes .venv)")
+            throw DataError.unreadable(path: program, reason: "cannot start the parquet adapter with python '\(python)' (\(error)); \(hint)")
         }
-        // Standard error is drained on another thread so a chatty child cannot block on a full pipe.
-        let errors = ErrorDrain(stderr.fileHandleForReading)
-        let writer = Thread {
-            if let input { try? stdin.fileHandleForWriting.write(contentsOf: input) }
-            try? stdin.fileHandleForWriting.close()
+        guard result.termination.succeeded else {
+            let tail = String(decoding: result.stderr.suffix(2000), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            throw DataError.unreadable(path: arguments.last ?? "parquet", reason: "the parquet adapter (\(program)) \(result.termination): \(tail)")
         }
-        writer.start()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let message = errors.wait()
-        guard process.terminationStatus == 0 else {
-            let tail = String(decoding: message.suffix(2000), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw DataError.unreadable(path: arguments.last ?? "parquet", reason: "the parquet adapter (\(program)) exited with status \(process.terminationStatus): \(tail)")
-        }
-        return output
-    }
-
-    /// Reads a pipe to its end on a thread of its own.
-    /// Thread-safety: `@unchecked Sendable` because `data` is written once before `done` is signalled.
-    final class ErrorDrain: @unchecked Sendable {
-        private var data = Data()
-        private let done = DispatchSemaphore(value: 0)
-        init(_ handle: FileHandle) {
-            Thread { [self] in
-                data = handle.readDataToEndOfFile()
-                done.signal()
-            }.start()
-        }
-        func wait() -> Data {
-            done.wait()
-            return data
-        }
+        return result.stdout
     }
 
     /// The adapter (Python 3, pyarrow). `list AUDIO SHARD…`: one JSON line per row with its shard index, row,
