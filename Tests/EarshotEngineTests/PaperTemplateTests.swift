@@ -45,7 +45,7 @@ import Testing
         let store = dir.appendingPathComponent("store").path
         let overrides = [
             "-p", "data=\(data.path)", "-p", "models=\(models.path)", "-p", "python=\(fakePython.path)",
-            "-p", "per_class=6", "-p", "folds=2", "-p", "bootstrap=20", "-p", "max_new_tokens=6",
+            "-p", "per_class=6", "-p", "per_class_small=all", "-p", "folds=2", "-p", "bootstrap=20", "-p", "max_new_tokens=6",
             "-p", "tts_command=[python3, '\(synthesizer)']", "-p", "tta_command=[python3, '\(synthesizer)', --model-id, fake-tta]",
         ]
 
