@@ -112,7 +112,13 @@ public struct NodeContext: Sendable {
 public struct RunSettings: Sendable {
     /// Worker processes a scoring node may start (`earshot run --workers N`).
     public var workers: Int
-    public init(workers: Int = 1) { self.workers = max(1, workers) }
+    /// Items a scoring node sends to one worker at once (`earshot run --batch-size N`), for workers that
+    /// score batches; results equal the unbatched ones, so it never enters a key.
+    public var batchSize: Int
+    public init(workers: Int = 1, batchSize: Int = 1) {
+        self.workers = max(1, workers)
+        self.batchSize = max(1, batchSize)
+    }
 }
 
 /// Objects a node attached while running.

@@ -24,6 +24,9 @@ struct ExecNodeCommand: AsyncParsableCommand {
     @Option(help: "Worker processes a scoring node may start.")
     var workers: Int = 1
 
+    @Option(help: "Items a scoring node sends to a worker at once.")
+    var batchSize: Int = 1
+
     func run() async throws {
         let registry = Registry.standard()
         let graph = withDiagnostics { try experiment.load(registry) }
@@ -35,7 +38,7 @@ struct ExecNodeCommand: AsyncParsableCommand {
         }
         let executor = LocalExecutor(graph: graph, registry: registry, store: store,
                                      options: .init(jobs: 1, producer: "earshot \(Earshot.version)",
-                                                    settings: RunSettings(workers: workers), remote: remote))
+                                                    settings: RunSettings(workers: workers, batchSize: batchSize), remote: remote))
         let id = node
         let task = Task { await executor.runNode(id, expectedKey: expected) }
         let interrupts = InterruptHandler { task.cancel() }

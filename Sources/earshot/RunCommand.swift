@@ -45,6 +45,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Worker processes each scoring node may start.")
     var workers: Int = 1
 
+    @Option(help: "Items a scoring node sends to a worker at once (workers whose hello has max_batch > 1, e.g. hf_lalm.py); not part of any key.")
+    var batchSize: Int = 1
+
     @Flag(help: "After a node fails, keep running everything that does not depend on it.")
     var keepGoing = false
 
@@ -65,13 +68,13 @@ struct RunCommand: AsyncParsableCommand {
         let board = ProgressBoard(total: graph.nodes.count, quiet: quiet)
         let runOptions = LocalExecutor.Options(jobs: jobs ?? (executor == "slurm" ? 64 : max(1, ProcessInfo.processInfo.activeProcessorCount)),
                                                keepGoing: keepGoing, producer: "earshot \(Earshot.version)",
-                                               settings: RunSettings(workers: workers), remote: remote)
+                                               settings: RunSettings(workers: workers, batchSize: batchSize), remote: remote)
         let task: Task<RunSummary, Never>
         if executor == "slurm" {
             let slurm = SlurmExecutor(graph: graph, registry: registry, store: store, runOptions: runOptions,
                                       options: .init(specFile: experiment.file, overrides: experiment.overrides,
                                                      partition: slurmPartition, account: slurmAccount,
-                                                     extraArguments: remoteOptions.arguments + ["--workers", String(workers)]),
+                                                     extraArguments: remoteOptions.arguments + ["--workers", String(workers), "--batch-size", String(batchSize)]),
                                       board: board)
             task = Task { await slurm.run() }
         } else {

@@ -15,8 +15,10 @@ import Foundation
 /// scores only the items of unfinished shards; the final `token_scores` artifact is assembled from them.
 ///
 /// The key holds, besides params and inputs: for a worker, the SHA-256 of its program and of its script
-/// (first argument, when a file), and the model id, weights hash and vocabulary size from its hello (the worker is started
-/// once at key time to read it, once per process); for an import, the file's SHA-256.
+/// (first argument, when a file), and the model id, weights hash, vocabulary size and code digest (`code_sha256`, when the
+/// worker reports one: its script and shared modules) from its hello (the worker is started once at key time to read it,
+/// once per process); for an import, the file's SHA-256. `earshot run --batch-size N` sends workers that accept
+/// batches N items at once; it is not part of the key (workers return equal results either way).
 public struct ScoreKind: NodeKind {
     public static let name = "score"
 
@@ -52,10 +54,12 @@ public struct ScoreKind: NodeKind {
         case .command(let argv):
             let worker = try ResolvedWorker(argv: argv, specDirectory: context.specDirectory)
             let hello = try WorkerIdentityCache.shared.hello(for: worker.command, fingerprint: worker.fingerprint)
-            return KeyExtras(files: worker.files, external: [
+            var external: [String: Value] = [
                 "model_id": .string(hello.modelID), "weights_sha256": .string(hello.weightsSHA256),
                 "vocab_size": .int(hello.vocabularySize),
-            ])
+            ]
+            if let code = hello.codeSHA256 { external["code_sha256"] = .string(code) }
+            return KeyExtras(files: worker.files, external: external)
         case .importFile(let path):
             let url = ScorerSpec.resolve(path, specDirectory: context.specDirectory)
             do {
@@ -92,7 +96,7 @@ public struct ScoreKind: NodeKind {
             let requests = try pending.map { try request(for: split.items[$0], context: context, mode: mode) }
             let pool = WorkerPool(command: worker.command, options: WorkerPoolOptions(
                 workers: context.settings.workers, itemTimeout: context.double("timeout") ?? 0,
-                expectedHello: expected, logDirectory: context.workDirectory))
+                expectedHello: expected, logDirectory: context.workDirectory, batchSize: context.settings.batchSize))
             try await pool.score(requests) { position, outcome in try collector.record(pending[position], outcome) }
         case .importFile(let path):
             let url = ScorerSpec.resolve(path, specDirectory: context.specDirectory)
@@ -121,7 +125,10 @@ public struct ScoreKind: NodeKind {
     }
 
     static func identity(_ hello: WorkerHello) -> [String: AttributeValue] {
-        ["model_id": .string(hello.modelID), "weights_sha256": .string(hello.weightsSHA256), "vocab_size": .int(Int64(hello.vocabularySize))]
+        var identity: [String: AttributeValue] = ["model_id": .string(hello.modelID), "weights_sha256": .string(hello.weightsSHA256),
+                                                  "vocab_size": .int(Int64(hello.vocabularySize))]
+        if let code = hello.codeSHA256 { identity["code_sha256"] = .string(code) }
+        return identity
     }
 
     func request(for item: Split.Item, context: NodeContext, mode: ScoreRequest.Mode) throws -> ScoreRequest {
