@@ -7,8 +7,9 @@ from the installed transformers classes, with nothing downloaded:
   * tokenizer: a byte-level BPE of 320 tokens trained in-process on a fixed text, plus the architecture's
     special tokens (chat markers, audio placeholder);
   * feature extractor: the architecture's class made in code (Whisper's, 128 mel bins);
-  * model: hidden size 32, 1-2 layers, seeded; the output head is scaled (--margin) so that greedy
-    choices have wide logit margins and exact-token comparisons are stable across batch shapes;
+  * model: hidden size 32, 1-2 layers, seeded; the output head is redrawn so logits have standard
+    deviation 5 (a real LM's scale; random init gives near-ties) and greedy choices have wide margins, so
+    exact-token comparisons are stable across batch shapes;
   * generation_config.json: what transformers' own converters write (repetition_penalty 1.05 for AF3 /
     Music Flamingo, sampling fields, ...), or --hostile: repetition_penalty 1.05, temperature, top_k and
     no_repeat_ngram_size together — the worker must decode greedily whatever it says.
@@ -111,15 +112,15 @@ def generation_config(arch, tokenizer, hostile):
     return GenerationConfig(**fields)
 
 
-def build(arch, out, seed=0, hostile=False, size="tiny", margin=40.0):
+def build(arch, out, seed=0, hostile=False, size="tiny", margin=5.0):
     import torch
     torch.manual_seed(seed)
     tokenizer = make_tokenizer(arch)
     processor = make_processor(arch, tokenizer)
     model = make_model(arch, tokenizer, size).eval()
-    with torch.no_grad():  # wide logit margins: scaled head, so argmax ties cannot flip between batch shapes
-        head = model.get_output_embeddings().weight
-        head.normal_(0.0, 1.0)
+    with torch.no_grad():  # logits of standard deviation `margin` (a real LM's scale): top-2 gaps of order 1,
+        head = model.get_output_embeddings().weight  # far above float32 noise, so argmax cannot flip between
+        head.normal_(0.0, 1.0)                       # batch shapes (random init would give gaps of order 1e-3)
         head.mul_(margin / head.shape[1] ** 0.5)
     model.generation_config = generation_config(arch, tokenizer, hostile)
     os.makedirs(out, exist_ok=True)
