@@ -10,6 +10,7 @@ local weights folder (never downloaded) and was tested in CI on tiny random conf
   --arch af3             AudioFlamingo3ForConditionalGeneration (nvidia/audio-flamingo-3-hf)
   --arch music-flamingo  MusicFlamingoForConditionalGeneration (nvidia/music-flamingo-hf)
   --arch qwen2-audio     Qwen2AudioForConditionalGeneration (Qwen/Qwen2-Audio-7B-Instruct)
+  --arch glm-asr         GlmAsrForConditionalGeneration (zai-org/GLM-ASR-Nano-2512)
 
 Scoring (all items of a batch together; each item's tokens and statistics equal its unbatched ones):
   * Audio: decoded (soundfile) or the request's inline PCM, mixed to mono, resampled to 16 kHz (soxr HQ).
@@ -71,6 +72,8 @@ ARCHS = {
     "music-flamingo": Arch("MusicFlamingoForConditionalGeneration", audio_first=False, windowed=True),
     # Qwen2-Audio's documented order: "Audio 1: <|audio_bos|><|AUDIO|><|audio_eos|>", then the text.
     "qwen2-audio": Arch("Qwen2AudioForConditionalGeneration", audio_first=True, windowed=False),
+    # GlmAsrProcessor.apply_transcription_request: the audio, then the instruction; 30 s windows up to 655 s.
+    "glm-asr": Arch("GlmAsrForConditionalGeneration", audio_first=True, windowed=True),
 }
 
 

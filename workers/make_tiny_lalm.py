@@ -21,7 +21,7 @@ import argparse
 import json
 import os
 
-ARCHS = ("af3", "music-flamingo", "qwen2-audio")
+ARCHS = ("af3", "music-flamingo", "qwen2-audio", "glm-asr")
 CORPUS = ("the quick brown fox jumps over the lazy dog while a small bird sings in the tall green tree "
           "transcribe the input speech and describe the music one two three four five six seven eight nine ten "
           "hello world earshot audits membership inference of audio language models ") * 4
@@ -32,6 +32,11 @@ QWEN_CHAT = (
     "{% if message['content'] is string %}{{ message['content'] }}{% else %}{% for content in message['content'] %}"
     "{% if content['type'] == 'audio' %}AUDIO_MARKUP{% elif content['type'] == 'text' %}{{ content['text'] }}{% endif %}"
     "{% endfor %}{% endif %}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+GLM_CHAT = (  # GLM-4 style turns, as GLM-ASR's template writes them
+    "{% for message in messages %}<|{{ message['role'] }}|>\n{% for content in message['content'] %}"
+    "{% if content['type'] == 'audio' %}<|begin_of_audio|><|pad|><|end_of_audio|>\n"
+    "{% elif content['type'] == 'text' %}{{ content['text'] }}{% endif %}{% endfor %}\n{% endfor %}"
+    "{% if add_generation_prompt %}<|assistant|>\n{% endif %}")
 AUDIO_MARKUP = {
     "af3": "<sound>",
     "music-flamingo": "<sound>",  # the processor adds <|sound_bos|> / <|sound_eos|> around the expansion
@@ -41,7 +46,9 @@ SPECIALS = {
     "af3": ["<|im_start|>", "<|im_end|>", "<|endoftext|>", "<sound>"],
     "music-flamingo": ["<|im_start|>", "<|im_end|>", "<|endoftext|>", "<sound>", "<|sound_bos|>", "<|sound_eos|>"],
     "qwen2-audio": ["<|im_start|>", "<|im_end|>", "<|endoftext|>", "<|AUDIO|>", "<|audio_bos|>", "<|audio_eos|>"],
+    "glm-asr": ["<|user|>", "<|assistant|>", "<|endoftext|>", "<|pad|>", "<|begin_of_audio|>", "<|end_of_audio|>"],
 }
+EOS = {"glm-asr": "<|user|>"}  # the token that ends the assistant's turn (default <|im_end|>)
 
 
 def make_tokenizer(arch):
@@ -53,7 +60,7 @@ def make_tokenizer(arch):
     trainer = trainers.BpeTrainer(vocab_size=320, special_tokens=SPECIALS[arch],
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
     bpe.train_from_iterator([CORPUS], trainer=trainer)
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=bpe, eos_token="<|im_end|>", pad_token="<|endoftext|>",
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=bpe, eos_token=EOS.get(arch, "<|im_end|>"), pad_token="<|endoftext|>",
                                         additional_special_tokens=SPECIALS[arch][3:])
     return tokenizer
 
@@ -63,11 +70,13 @@ def make_processor(arch, tokenizer):
     from transformers import WhisperFeatureExtractor
     features = WhisperFeatureExtractor(feature_size=128, sampling_rate=16000, hop_length=160, chunk_length=30,
                                        n_fft=400, return_attention_mask=True)
-    template = QWEN_CHAT.replace("AUDIO_MARKUP", AUDIO_MARKUP[arch])
+    template = GLM_CHAT if arch == "glm-asr" else QWEN_CHAT.replace("AUDIO_MARKUP", AUDIO_MARKUP[arch])
     if arch == "af3":
         return transformers.AudioFlamingo3Processor(features, tokenizer, chat_template=template)
     if arch == "music-flamingo":
         return transformers.MusicFlamingoProcessor(features, tokenizer, chat_template=template)
+    if arch == "glm-asr":
+        return transformers.GlmAsrProcessor(features, tokenizer, chat_template=template)
     return transformers.Qwen2AudioProcessor(features, tokenizer, chat_template=template)
 
 
@@ -91,6 +100,13 @@ def make_model(arch, tokenizer, size):
             audio_config=dict(model_type="audioflamingo3_encoder", **encoder), text_config=text,
             audio_token_id=tokenizer.convert_tokens_to_ids("<sound>"))
         model = transformers.MusicFlamingoForConditionalGeneration(config)
+    elif arch == "glm-asr":
+        llama = dict(text, model_type="llama")
+        config = transformers.GlmAsrConfig(
+            audio_config=dict(model_type="glmasr_encoder", hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+                              num_attention_heads=2, num_mel_bins=128, max_position_embeddings=1500),
+            text_config=llama, audio_token_id=tokenizer.convert_tokens_to_ids("<|pad|>"))
+        model = transformers.GlmAsrForConditionalGeneration(config)
     else:
         config = transformers.Qwen2AudioConfig(
             audio_config=dict(model_type="qwen2_audio_encoder", d_model=32, encoder_layers=1, encoder_attention_heads=2,
