@@ -11,6 +11,7 @@ local weights folder (never downloaded) and was tested in CI on tiny random conf
   --arch music-flamingo  MusicFlamingoForConditionalGeneration (nvidia/music-flamingo-hf)
   --arch qwen2-audio     Qwen2AudioForConditionalGeneration (Qwen/Qwen2-Audio-7B-Instruct)
   --arch glm-asr         GlmAsrForConditionalGeneration (zai-org/GLM-ASR-Nano-2512)
+  --arch qwen3-asr       Qwen3ASRForConditionalGeneration (Qwen/Qwen3-ASR-1.7B)
 
 Scoring (all items of a batch together; each item's tokens and statistics equal its unbatched ones):
   * Audio: decoded (soundfile) or the request's inline PCM, mixed to mono, resampled to 16 kHz (soxr HQ).
@@ -63,6 +64,8 @@ class Arch:
     model_class: str
     audio_first: bool  # the audio before the instruction in the user turn
     windowed: bool  # long audio is cut into the processor's windows up to processor.max_audio_len
+    prompt_in_system: bool = False  # the instruction is a system turn, the user turn holds only the audio
+    max_seconds: float | None = None  # a fixed limit instead of the processor's (windowed) or one window
 
 
 ARCHS = {
@@ -74,6 +77,10 @@ ARCHS = {
     "qwen2-audio": Arch("Qwen2AudioForConditionalGeneration", audio_first=True, windowed=False),
     # GlmAsrProcessor.apply_transcription_request: the audio, then the instruction; 30 s windows up to 655 s.
     "glm-asr": Arch("GlmAsrForConditionalGeneration", audio_first=True, windowed=True),
+    # Qwen3ASRProcessor.apply_transcription_request: the prompt (context) as a system turn, the audio as the
+    # user turn. The encoder attends within windows (n_window_infer) over any length; 20 min bounds the prompt.
+    "qwen3-asr": Arch("Qwen3ASRForConditionalGeneration", audio_first=True, windowed=True, prompt_in_system=True,
+                      max_seconds=1200.0),
 }
 
 
@@ -81,6 +88,8 @@ def audio_limit(arch, processor):
     """(max seconds, reason) of one item's audio for this architecture and processor."""
     features = processor.feature_extractor
     window = float(getattr(features, "chunk_length", 30))
+    if arch.max_seconds is not None:
+        return arch.max_seconds, "the encoder's attention windows; the limit bounds the prompt's length"
     if arch.windowed:
         return float(processor.max_audio_len), f"{window:g} s windows up to the processor's max_audio_len"
     return window, "one feature-extractor window; longer audio would be truncated"
@@ -122,9 +131,11 @@ class HFBackend:
     def render(self, prompt):
         audio = {"type": "audio", "audio": "item"}
         text = {"type": "text", "text": prompt}
-        content = [audio, text] if self.arch.audio_first else [text, audio]
-        return self.processor.apply_chat_template([{"role": "user", "content": content}], tokenize=False,
-                                                  add_generation_prompt=True)
+        if self.arch.prompt_in_system:
+            messages = ([{"role": "system", "content": [text]}] if prompt else []) + [{"role": "user", "content": [audio]}]
+        else:
+            messages = [{"role": "user", "content": [audio, text] if self.arch.audio_first else [text, audio]}]
+        return self.processor.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
 
     def score(self, items):
         torch = self.torch

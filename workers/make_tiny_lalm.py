@@ -21,7 +21,7 @@ import argparse
 import json
 import os
 
-ARCHS = ("af3", "music-flamingo", "qwen2-audio", "glm-asr")
+ARCHS = ("af3", "music-flamingo", "qwen2-audio", "glm-asr", "qwen3-asr")
 CORPUS = ("the quick brown fox jumps over the lazy dog while a small bird sings in the tall green tree "
           "transcribe the input speech and describe the music one two three four five six seven eight nine ten "
           "hello world earshot audits membership inference of audio language models ") * 4
@@ -41,11 +41,13 @@ AUDIO_MARKUP = {
     "af3": "<sound>",
     "music-flamingo": "<sound>",  # the processor adds <|sound_bos|> / <|sound_eos|> around the expansion
     "qwen2-audio": "Audio 1: <|audio_bos|><|AUDIO|><|audio_eos|>\n",
+    "qwen3-asr": "<|audio_start|><|audio_pad|><|audio_end|>",
 }
 SPECIALS = {
     "af3": ["<|im_start|>", "<|im_end|>", "<|endoftext|>", "<sound>"],
     "music-flamingo": ["<|im_start|>", "<|im_end|>", "<|endoftext|>", "<sound>", "<|sound_bos|>", "<|sound_eos|>"],
     "qwen2-audio": ["<|im_start|>", "<|im_end|>", "<|endoftext|>", "<|AUDIO|>", "<|audio_bos|>", "<|audio_eos|>"],
+    "qwen3-asr": ["<|im_start|>", "<|im_end|>", "<|endoftext|>", "<|audio_pad|>", "<|audio_start|>", "<|audio_end|>"],
     "glm-asr": ["<|user|>", "<|assistant|>", "<|endoftext|>", "<|pad|>", "<|begin_of_audio|>", "<|end_of_audio|>"],
 }
 EOS = {"glm-asr": "<|user|>"}  # the token that ends the assistant's turn (default <|im_end|>)
@@ -60,8 +62,10 @@ def make_tokenizer(arch):
     trainer = trainers.BpeTrainer(vocab_size=320, special_tokens=SPECIALS[arch],
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
     bpe.train_from_iterator([CORPUS], trainer=trainer)
+    named = {"audio_token": "<|audio_pad|>", "audio_bos_token": "<|audio_start|>", "audio_eos_token": "<|audio_end|>"} \
+        if arch == "qwen3-asr" else {}  # Qwen3ASRProcessor reads these attributes of the tokenizer
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=bpe, eos_token=EOS.get(arch, "<|im_end|>"), pad_token="<|endoftext|>",
-                                        additional_special_tokens=SPECIALS[arch][3:])
+                                        additional_special_tokens=SPECIALS[arch][3:], extra_special_tokens=named)
     return tokenizer
 
 
@@ -77,6 +81,9 @@ def make_processor(arch, tokenizer):
         return transformers.MusicFlamingoProcessor(features, tokenizer, chat_template=template)
     if arch == "glm-asr":
         return transformers.GlmAsrProcessor(features, tokenizer, chat_template=template)
+    if arch == "qwen3-asr":
+        return transformers.Qwen3ASRProcessor(transformers.Qwen3ASRFeatureExtractor(feature_size=128), tokenizer,
+                                              chat_template=template)
     return transformers.Qwen2AudioProcessor(features, tokenizer, chat_template=template)
 
 
@@ -94,11 +101,13 @@ def make_model(arch, tokenizer, size):
         config = transformers.AudioFlamingo3Config(
             audio_config=dict(model_type="audioflamingo3_encoder", **encoder), text_config=text,
             audio_token_id=tokenizer.convert_tokens_to_ids("<sound>"))
+        config.tie_word_embeddings = False  # an output head of its own (the composite config decides)
         model = transformers.AudioFlamingo3ForConditionalGeneration(config)
     elif arch == "music-flamingo":
         config = transformers.MusicFlamingoConfig(
             audio_config=dict(model_type="audioflamingo3_encoder", **encoder), text_config=text,
             audio_token_id=tokenizer.convert_tokens_to_ids("<sound>"))
+        config.tie_word_embeddings = False
         model = transformers.MusicFlamingoForConditionalGeneration(config)
     elif arch == "glm-asr":
         llama = dict(text, model_type="llama")
@@ -106,12 +115,22 @@ def make_model(arch, tokenizer, size):
             audio_config=dict(model_type="glmasr_encoder", hidden_size=32, intermediate_size=64, num_hidden_layers=1,
                               num_attention_heads=2, num_mel_bins=128, max_position_embeddings=1500),
             text_config=llama, audio_token_id=tokenizer.convert_tokens_to_ids("<|pad|>"))
+        config.tie_word_embeddings = False
         model = transformers.GlmAsrForConditionalGeneration(config)
+    elif arch == "qwen3-asr":
+        config = transformers.Qwen3ASRConfig(
+            audio_config=dict(model_type="qwen3_asr_encoder", num_mel_bins=128, encoder_layers=1, encoder_attention_heads=2,
+                              encoder_ffn_dim=64, d_model=32, output_dim=hidden, downsample_hidden_size=16),
+            text_config=dict(text, model_type="qwen3", head_dim=hidden // heads),
+            audio_token_id=tokenizer.convert_tokens_to_ids("<|audio_pad|>"))
+        config.tie_word_embeddings = False
+        model = transformers.Qwen3ASRForConditionalGeneration(config)
     else:
         config = transformers.Qwen2AudioConfig(
             audio_config=dict(model_type="qwen2_audio_encoder", d_model=32, encoder_layers=1, encoder_attention_heads=2,
                               encoder_ffn_dim=64, num_mel_bins=128, max_source_positions=1500),
             text_config=text, audio_token_index=tokenizer.convert_tokens_to_ids("<|AUDIO|>"))
+        config.tie_word_embeddings = False
         model = transformers.Qwen2AudioForConditionalGeneration(config)
     return model
 
@@ -138,6 +157,9 @@ def build(arch, out, seed=0, hostile=False, size="tiny", margin=5.0):
         head = model.get_output_embeddings().weight  # far above float32 noise, so argmax cannot flip between
         head.normal_(0.0, 1.0)                       # batch shapes (random init would give gaps of order 1e-3)
         head.mul_(margin / head.shape[1] ** 0.5)
+        # Token embeddings of unit scale (not the 0.02 init): the residual stream then depends on the tokens
+        # so much that greedy output varies with context, instead of one token repeated forever.
+        model.get_input_embeddings().weight.normal_(0.0, 1.0)
     model.generation_config = generation_config(arch, tokenizer, hostile)
     os.makedirs(out, exist_ok=True)
     model.save_pretrained(out)

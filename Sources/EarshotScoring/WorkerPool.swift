@@ -73,6 +73,10 @@ public final class WorkerPool: @unchecked Sendable {
     /// Worker processes started so far (first starts and restarts).
     public var workersStarted: Int { lock.withLock { startedWorkers } }
 
+    /// The hello of the first worker this pool started (nil before any).
+    public var firstHello: WorkerHello? { lock.withLock { seenHello } }
+    private var seenHello: WorkerHello?
+
     /// Scores `requests`, calling `record(index, outcome)` once per request.
     public func score(_ requests: [ScoreRequest], record: @escaping @Sendable (Int, ItemOutcome) throws -> Void) async throws {
         guard !requests.isEmpty else { return }
@@ -150,6 +154,7 @@ public final class WorkerPool: @unchecked Sendable {
         lock.withLock { live[slot] = worker }
         if stopping { worker.kill() }
         let hello = try worker.readHello(timeout: options.helloTimeout)
+        lock.withLock { if seenHello == nil { seenHello = hello } }
         if let expected = options.expectedHello,
            expected.modelID != hello.modelID || expected.weightsSHA256 != hello.weightsSHA256 {
             throw ScoringError.workerFailed(

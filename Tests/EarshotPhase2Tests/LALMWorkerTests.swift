@@ -19,7 +19,7 @@ import Testing
 /// `EARSHOT_REQUIRE_LALM=1`, which makes a missing environment a failure; without the variable and without
 /// the environment the suite is disabled.
 @Suite(.serialized) struct LALMWorkerTests {
-    static let archs = ["af3", "music-flamingo", "qwen2-audio"]
+    static let archs = ["af3", "music-flamingo", "qwen2-audio", "glm-asr", "qwen3-asr"]
     static let prompt = "Transcribe the input speech."
     static let transcript = "the quick brown fox"
     static let maxNewTokens = 8
@@ -77,7 +77,7 @@ import Testing
             process.arguments = [script, dir.path, prompt, String(maxNewTokens), transcript] + archs + ["--"]
                 + ["clip", "stereo", "long"].map { "\($0)=\(audio[$0]!)" }
             let log = dir.appendingPathComponent("fixture.log")
-            FileManager.default.createFile(atPath: log.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             process.standardOutput = try FileHandle(forWritingTo: log)
             process.standardError = process.standardOutput
             try process.run()

@@ -92,12 +92,14 @@ public struct ScoreKind: NodeKind {
             let worker = try ResolvedWorker(argv: argv, specDirectory: context.specDirectory)
             let expected = WorkerIdentityCache.shared.cached(worker.fingerprint)
             attributes["scorer"] = .string("command")
-            if let expected { attributes.merge(Self.identity(expected)) { $1 } }
             let requests = try pending.map { try request(for: split.items[$0], context: context, mode: mode) }
             let pool = WorkerPool(command: worker.command, options: WorkerPoolOptions(
                 workers: context.settings.workers, itemTimeout: context.double("timeout") ?? 0,
                 expectedHello: expected, logDirectory: context.workDirectory, batchSize: context.settings.batchSize))
             try await pool.score(requests) { position, outcome in try collector.record(pending[position], outcome) }
+            // The identity the key was computed with; else what the workers reported, else a handshake now.
+            let hello = try expected ?? pool.firstHello ?? WorkerIdentityCache.shared.hello(for: worker.command, fingerprint: worker.fingerprint)
+            attributes.merge(Self.identity(hello)) { $1 }
         case .importFile(let path):
             let url = ScorerSpec.resolve(path, specDirectory: context.specDirectory)
             let imported: ImportedScores
