@@ -87,6 +87,10 @@ let package = Package(
         ], exclude: ["Fixtures"]),
         .testTarget(name: "EarshotLearnTests", dependencies: ["EarshotLearn"], exclude: ["Fixtures"]),
         .testTarget(name: "EarshotScoringTests", dependencies: ["EarshotScoring"], exclude: ["Fixtures"]),
+        /// The key resolver, the plan and `why` on their own (hand-made records, no executor).
+        .testTarget(name: "EarshotGraphTests", dependencies: ["EarshotGraph", "EarshotSpec", "EarshotStore", "EarshotTestKinds"]),
+        /// The scheduler and the public dispatcher protocol, with dispatchers defined outside `EarshotRun`.
+        .testTarget(name: "EarshotRunTests", dependencies: ["EarshotRun", "EarshotGraph", "EarshotSpec", "EarshotStore", "EarshotTestKinds"]),
         .testTarget(name: "EarshotEngineTests", dependencies: [
             "EarshotTestKinds", "EarshotNodes", "EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec", "earshot",
         ]),

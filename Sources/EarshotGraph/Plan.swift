@@ -17,7 +17,10 @@ public struct Plan: Sendable, Codable {
         public var id: String
         public var kind: String
         public var status: Status
+        /// The reasons on one line.
         public var reason: String
+        /// Why the node runs or waits, one fact per line (`why` prints these; a param value may hold "; ").
+        public var reasons: [String]
         public var key: String?
         public var wave: Int
         public var dependencies: [String]
@@ -30,37 +33,39 @@ public struct Plan: Sendable, Codable {
         (entries.count { $0.status == .cached }, entries.count { $0.status == .run }, entries.count { $0.status == .wait })
     }
 
-    /// Computes the plan without running anything.
+    /// Computes the plan without running anything: no program starts and the store is not changed.
     public static func make(graph: ExperimentGraph, store: ArtifactStore, extras: any KeyExtrasProvider) async throws -> Plan {
-        let lookup = CacheLookup(store: store, experiment: graph.experiment)
+        let resolver = KeyResolver(graph: graph, store: store, extras: extras, purpose: .plan)
         var outputs: [String: [String: OutputObject]] = [:]
         var willRun = Set<String>()
         var entries: [Entry] = []
         let waveOf = Dictionary(uniqueKeysWithValues: graph.waves.enumerated().flatMap { w, ns in ns.map { ($0, w) } })
         for (i, node) in graph.nodes.enumerated() {
             let deps = graph.dependencies[i].map { graph.nodes[$0].id }
-            var entry = Entry(id: node.id, kind: node.signature.name, status: .run, reason: "", key: nil,
+            var entry = Entry(id: node.id, kind: node.signature.name, status: .run, reason: "", reasons: [], key: nil,
                               wave: waveOf[i] ?? 0, dependencies: deps)
             let pending = deps.filter { willRun.contains($0) }
             if !pending.isEmpty {
                 entry.status = .wait
-                entry.reason = "after \(pending.joined(separator: ", "))"
+                entry.reasons = ["after \(pending.joined(separator: ", "))"]
                 willRun.insert(node.id)
             } else {
-                let keyInputs = lookup.keyInputs(for: node, seed: graph.seed, upstream: outputs,
-                                                 extras: try await extras.keyExtras(for: node, graph: graph))
-                let key = try keyInputs.key()
-                entry.key = key.hex
-                switch lookup.decide(node: node, keyInputs: keyInputs, key: key) {
-                case .hit(let record):
+                switch try await resolver.resolve(node, upstream: outputs) {
+                case .hit(let resolved, let record):
+                    entry.key = resolved.key.hex
                     entry.status = .cached
-                    entry.reason = "cached (ran \(Self.ago(record.createdAt)) in \(Self.duration(record.seconds)))"
+                    entry.reasons = ["cached (ran \(Self.ago(record.createdAt)) in \(Self.duration(record.seconds)))"]
                     outputs[node.id] = record.outputs
-                case .miss(let reason):
-                    entry.reason = reason
+                case .miss(let resolved, let reason):
+                    entry.key = resolved.key.hex
+                    entry.reasons = reason.lines
+                    willRun.insert(node.id)
+                case .unknown(let identities):
+                    entry.reasons = identities.map { "key not known until it runs: \($0)" }
                     willRun.insert(node.id)
                 }
             }
+            entry.reason = entry.reasons.joined(separator: "; ")
             entries.append(entry)
         }
         return Plan(experiment: graph.experiment, entries: entries)
@@ -115,7 +120,7 @@ extension Plan {
         case .cached:
             return ["'\(id)' is cached: nothing it depends on changed since it ran (key \(entry.key.map { String($0.prefix(12)) } ?? "?"))"]
         case .run:
-            return ["'\(id)' will run:"] + entry.reason.components(separatedBy: "; ").map { "  \($0)" }
+            return ["'\(id)' will run:"] + entry.reasons.map { "  \($0)" }
         case .wait:
             var lines = ["'\(id)' waits for upstream nodes that will run; it re-runs only if their outputs change:"]
             var seen = Set<String>()
@@ -128,7 +133,7 @@ extension Plan {
             }
             for r in roots.sorted(by: { $0.id < $1.id }) {
                 lines.append("  '\(r.id)' runs because:")
-                lines += r.reason.components(separatedBy: "; ").map { "    \($0)" }
+                lines += r.reasons.map { "    \($0)" }
             }
             return lines
         }

@@ -17,25 +17,29 @@ public struct CommandKind: NodeKind {
 
     public init() {}
 
+    public var paramsType: any KindParams.Type { Params.self }
+
     public var signature: KindSignature {
         var sig = KindSignature(
             name: Self.name, version: 1,
             summary: "run an external program (argv array, no shell) and import the files it writes",
             outputs: [],
-            params: [
-                ParamSignature("run", .list(.string), "program and arguments; placeholders {out}, {in.NAME}, {file.N}"),
-                ParamSignature("outputs", .any, "files the program writes under {out}: a list of names, or a mapping output-name: file"),
-                ParamSignature("files", .list(.path), default: .array([]), "external files the program reads; their content enters the key"),
-                ParamSignature("timeout", .double(min: 0), default: .double(0), "seconds before the program is killed (0: no limit)"),
-            ],
-            dynamicOutputs: { params in Self.declaredOutputs(params).map(\.name) })
+            params: Params.signatures,
+            dynamicOutputs: { params in Self.declaredOutputs((try? Params(decoding: params, lenient: true))?.outputs).map(\.name) })
         sig.acceptsAnyInputs = true
         return sig
     }
 
+    struct Params: KindParams {
+        @Param("program and arguments; placeholders {out}, {in.NAME}, {file.N}") var run: [String]
+        @Param("files the program writes under {out}: a list of names, or a mapping output-name: file") var outputs: Value
+        @Param("external files the program reads; their content enters the key", type: .list(.path)) var files: [String] = []
+        @Param("seconds before the program is killed (0: no limit)", in: 0...604_800) var timeout = 0.0
+    }
+
     /// Output name → file name under `{out}`.
-    static func declaredOutputs(_ params: [String: Value]) -> [(name: String, file: String)] {
-        switch params["outputs"] {
+    static func declaredOutputs(_ outputs: Value?) -> [(name: String, file: String)] {
+        switch outputs {
         case .array(let items)?: return items.compactMap(\.stringValue).map { ($0, $0) }
         case .string(let s)?: return [(s, s)]
         case .object(let o)?: return o.keys.sorted().compactMap { k in o[k]!.stringValue.map { (k, $0) } }
@@ -64,12 +68,12 @@ public struct CommandKind: NodeKind {
     }
 
     public func keyExtras(for node: ValidatedNode, context: KeyExtrasContext) async throws -> KeyExtras {
-        let argv = node.params["run"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let params = try node.decodeParams(Params.self)
+        let argv = params.run
         guard let program = argv.first else { throw NodeError("node '\(node.id)': 'run' is empty; give [program, arg, …]") }
         let resolved = try Self.resolveProgram(program, specDirectory: context.specDirectory)
         var files: [String: Digest] = ["program": try SHA256.hash(fileAt: resolved)]
-        for (i, f) in (node.params["files"]?.arrayValue ?? []).enumerated() {
-            guard let path = f.stringValue else { continue }
+        for (i, path) in params.files.enumerated() {
             do {
                 files["file.\(i)"] = try SHA256.hash(fileAt: URL(fileURLWithPath: path))
             } catch {
@@ -81,12 +85,14 @@ public struct CommandKind: NodeKind {
 
     public func run(_ context: NodeContext) async throws -> [String: Artifact] {
         let node = context.node
-        let argv = context.strings("run")
-        let program = try Self.resolveProgram(argv[0], specDirectory: context.specDirectory)
+        let params = try context.decodeParams(Params.self)
+        let argv = params.run
+        guard let first = argv.first else { throw NodeError("node '\(node.id)': 'run' is empty; give [program, arg, …]") }
+        let program = try Self.resolveProgram(first, specDirectory: context.specDirectory)
         let out = context.workDirectory.appendingPathComponent("out")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         let inputPaths = try materialiseInputs(context)
-        let files = context.strings("files")
+        let files = params.files
         var args: [String] = []
         for arg in argv.dropFirst() {
             args.append(contentsOf: try substitute(arg, out: out.path, inputs: inputPaths, files: files, node: node.id))
@@ -94,12 +100,12 @@ public struct CommandKind: NodeKind {
         let result = try await ProcessRunner.run(program: program, arguments: args,
                                                  directory: URL(fileURLWithPath: context.specDirectory),
                                                  logDirectory: context.workDirectory,
-                                                 timeout: context.double("timeout") ?? 0)
+                                                 timeout: params.timeout)
         guard result.status == 0 else {
             throw NodeError("command '\(argv[0])' of node '\(node.id)' \(result.describeExit)\(result.stderrTail.isEmpty ? "" : "; stderr ends with:\n" + result.stderrTail)")
         }
         var artifacts: [String: Artifact] = [:]
-        for (name, file) in Self.declaredOutputs(context.params) {
+        for (name, file) in Self.declaredOutputs(params.outputs) {
             let url = out.appendingPathComponent(file)
             guard let data = FileManager.default.contents(atPath: url.path) else {
                 throw NodeError("command '\(argv[0])' of node '\(node.id)' exited 0 but did not write its declared output '\(file)' under {out}\(result.stderrTail.isEmpty ? "" : "; stderr ends with:\n" + result.stderrTail)")

@@ -103,9 +103,10 @@ public struct ReportLayout: Sendable, Equatable {
         return out
     }
 
-    /// Parses the params `title`, `table1`, `table2`, `heatmap`, `roc`, `scatter` (missing or null: none).
+    /// Parses the params `title` (required), `table1`, `table2`, `heatmap`, `roc`, `scatter` (missing or null: none).
     public init(params: [String: Value]) throws {
-        title = params["title"]?.stringValue ?? "Earshot report"
+        guard let title = params["title"]?.stringValue else { throw ReportError("param 'title' must be a string") }
+        self.title = title
         table1 = try Self.list(params["table1"], param: "table1").enumerated().map { i, v in
             try Self.table1Entry(v, param: "table1[\(i)]")
         }

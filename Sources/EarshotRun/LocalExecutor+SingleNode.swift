@@ -3,13 +3,6 @@ import EarshotSpec
 import EarshotStore
 import Foundation
 
-/// Computes misses somewhere other than this process (a batch scheduler). The scheduler loop of `LocalExecutor`
-/// stays the same; only where a missing node is computed changes.
-protocol NodeDispatcher: Sendable {
-    /// Computes `node` (whose inputs are in the store) and returns the outcome and any warnings.
-    func compute(node: ValidatedNode, key: Digest, keyInputs: KeyInputs, executor: LocalExecutor) async -> (LocalExecutor.Outcome, [String])
-}
-
 extension LocalExecutor {
     /// Computes exactly one node, whose upstream results must already be in the store (what a batch job runs:
     /// `earshot exec-node`). The node goes through the same locked miss path as in a full run, so concurrent jobs
@@ -23,8 +16,7 @@ extension LocalExecutor {
         func failed(_ message: String, key: Digest? = nil) -> NodeReport {
             NodeReport(id: id, kind: node.signature.name, status: .failed, key: key?.hex, reason: message)
         }
-        let lookup = CacheLookup(store: store, experiment: graph.experiment)
-        let extras = RegistryKeyExtras(registry: registry, store: store)
+        let run = context
         var ancestors = Set<Int>()
         var stack = graph.dependencies[target]
         while let i = stack.popLast() {
@@ -35,46 +27,55 @@ extension LocalExecutor {
             // Positions are a topological order, so every upstream result is known before it is needed.
             for i in ancestors.sorted() {
                 let up = graph.nodes[i]
-                let keyInputs = lookup.keyInputs(for: up, seed: graph.seed, upstream: outputs,
-                                                 extras: try await extras.keyExtras(for: up, graph: graph))
-                switch lookup.decide(node: up, keyInputs: keyInputs, key: try keyInputs.key()) {
-                case .hit(let record):
+                switch try await run.resolver.resolve(up, upstream: outputs) {
+                case .hit(_, let record):
                     outputs[up.id] = record.outputs
-                case .miss(let reason):
-                    return failed("upstream node '\(up.id)' has no result in the store (\(reason)); compute it first")
+                case .miss(_, let reason):
+                    return failed("upstream node '\(up.id)' has no result in the store (\(reason.summary)); compute it first")
+                case .unknown(let identities):
+                    return failed("upstream node '\(up.id)' has no key: \(identities.joined(separator: "; ")) is unknown")
                 }
             }
-            let keyInputs = lookup.keyInputs(for: node, seed: graph.seed, upstream: outputs,
-                                             extras: try await extras.keyExtras(for: node, graph: graph))
-            let key = try keyInputs.key()
-            if let expectedKey, expectedKey != key {
-                return failed("node key \(key.hex.prefix(12)) differs from the planned \(expectedKey.hex.prefix(12)): the experiment file or a file it reads changed after the run was planned", key: key)
-            }
-            if case .hit(let record) = lookup.decide(node: node, keyInputs: keyInputs, key: key) {
-                return NodeReport(id: id, kind: node.signature.name, status: .cached, key: key.hex,
+            let resolved: ResolvedKey, reason: MissReason
+            switch try await run.resolver.resolve(node, upstream: outputs) {
+            case .hit(let r, let record):
+                if let expectedKey, expectedKey != r.key { return mismatch(r.key, expectedKey, failed) }
+                return NodeReport(id: id, kind: node.signature.name, status: .cached, key: r.key.hex,
                                   outputs: record.outputs.mapValues(\.object.hex), reason: "already in the store")
+            case .miss(let r, let why):
+                resolved = r
+                reason = why
+            case .unknown(let identities):
+                return failed("the key cannot be computed: \(identities.joined(separator: "; ")) is unknown")
             }
+            let key = resolved.key
+            if let expectedKey, expectedKey != key { return mismatch(key, expectedKey, failed) }
             let t0 = Date()
-            let (outcome, warnings) = await computeExclusively(node: node, key: key, keyInputs: keyInputs,
-                                                               inputs: inputArtifacts(for: node, outputs: outputs), lookup: lookup)
+            let job = NodeJob(node: node, key: key, keyInputs: resolved.keyInputs, inputs: run.inputArtifacts(for: node, outputs: outputs),
+                              reason: reason, progress: ProgressHandle(board: board, node: node.id))
+            let result = await InProcessDispatcher().dispatch(job, in: run)
             let seconds = Date().timeIntervalSince(t0)
             var report: NodeReport
-            switch outcome {
+            switch result.outcome {
             case .ran(let record):
                 report = NodeReport(id: id, kind: node.signature.name, status: .ran, key: key.hex,
                                     outputs: record.outputs.mapValues(\.object.hex), seconds: seconds)
             case .reused(let record, let note):
                 report = NodeReport(id: id, kind: node.signature.name, status: .cached, key: key.hex,
                                     outputs: record.outputs.mapValues(\.object.hex), seconds: seconds, reason: note)
-            case .failed(_, let message):
+            case .failed(let message):
                 report = failed(message, key: key)
             case .cancelled:
                 report = NodeReport(id: id, kind: node.signature.name, status: .cancelled, key: key.hex, reason: "interrupted")
             }
-            if !warnings.isEmpty { report.warnings = warnings }
+            if !result.warnings.isEmpty { report.warnings = result.warnings }
             return report
         } catch {
             return failed("\(error)")
         }
+    }
+
+    private func mismatch(_ key: Digest, _ expected: Digest, _ failed: (String, Digest?) -> NodeReport) -> NodeReport {
+        failed("node key \(key.hex.prefix(12)) differs from the planned \(expected.hex.prefix(12)): the experiment file or a file it reads changed after the run was planned", key)
     }
 }

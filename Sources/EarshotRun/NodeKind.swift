@@ -7,6 +7,10 @@ import Foundation
 public protocol NodeKind: Sendable {
     var signature: KindSignature { get }
 
+    /// The kind's typed params; its signature's `params` are `paramsType.signatures`, and `run` reads a decoded value
+    /// (`NodeContext.decodeParams`). The default is none.
+    var paramsType: any KindParams.Type { get }
+
     /// External files and identities (beyond params and inputs) that the result depends on.
     /// The default is none.
     func keyExtras(for node: ValidatedNode, context: KeyExtrasContext) async throws -> KeyExtras
@@ -16,14 +20,29 @@ public protocol NodeKind: Sendable {
     func run(_ context: NodeContext) async throws -> [String: Artifact]
 }
 
+/// The params of a kind that takes none.
+public struct NoParams: KindParams {
+    public init() {}
+}
+
 extension NodeKind {
+    public var paramsType: any KindParams.Type { NoParams.self }
+
     public func keyExtras(for node: ValidatedNode, context: KeyExtrasContext) async throws -> KeyExtras { KeyExtras() }
 }
 
-/// What `keyExtras` may use: the store (for its fingerprint table) and the experiment's folder.
+/// What `keyExtras` may use: the store (for its fingerprint table), the experiment's folder, and what resolving may
+/// do (`purpose`: a plan starts no program; identities only a program can tell go through `IdentityCache`).
 public struct KeyExtrasContext: Sendable {
     public let store: ArtifactStore
     public let specDirectory: String
+    public let purpose: KeyPurpose
+
+    public init(store: ArtifactStore, specDirectory: String, purpose: KeyPurpose) {
+        self.store = store
+        self.specDirectory = specDirectory
+        self.purpose = purpose
+    }
 }
 
 /// One upstream output bound to an input.
@@ -101,6 +120,13 @@ public struct NodeContext: Sendable {
         return first
     }
 
+    /// The node's params as the kind's typed value (`KindParams`): validated, defaults filled in.
+    public func decodeParams<P: KindParams>(_ type: P.Type = P.self) throws -> P {
+        do { return try P(decoding: node.params) } catch {
+            throw NodeError("node '\(node.id)' (\(node.signature.name)): \(error)")
+        }
+    }
+
     public func string(_ name: String) -> String? { node.params[name]?.stringValue }
     public func int(_ name: String) -> Int? { node.params[name]?.intValue }
     public func double(_ name: String) -> Double? { node.params[name]?.doubleValue }
@@ -171,8 +197,8 @@ public struct RegistryKeyExtras: KeyExtrasProvider {
         self.store = store
     }
 
-    public func keyExtras(for node: ValidatedNode, graph: ExperimentGraph) async throws -> KeyExtras {
+    public func keyExtras(for node: ValidatedNode, graph: ExperimentGraph, purpose: KeyPurpose) async throws -> KeyExtras {
         guard let kind = registry[node.signature.name] else { return KeyExtras() }
-        return try await kind.keyExtras(for: node, context: KeyExtrasContext(store: store, specDirectory: graph.specDirectory))
+        return try await kind.keyExtras(for: node, context: KeyExtrasContext(store: store, specDirectory: graph.specDirectory, purpose: purpose))
     }
 }

@@ -46,8 +46,7 @@ public struct RemoteTransfer: Sendable {
 
     /// Fetches every node of the experiment that the remote holds and the store lacks.
     public func pull(graph: ExperimentGraph, registry: KindRegistry) async throws -> PullReport {
-        let lookup = CacheLookup(store: store, experiment: graph.experiment)
-        let extras = RegistryKeyExtras(registry: registry, store: store)
+        let resolver = KeyResolver(graph: graph, store: store, extras: RegistryKeyExtras(registry: registry, store: store), purpose: .run)
         var outputs: [String: [String: OutputObject]] = [:]
         var report = PullReport()
         var keys: [String: Digest] = [:]
@@ -56,14 +55,14 @@ public struct RemoteTransfer: Sendable {
             for i in wave {
                 let node = graph.nodes[i]
                 guard graph.dependencies[i].allSatisfy({ outputs[graph.nodes[$0].id] != nil }) else { continue }
-                let keyInputs = lookup.keyInputs(for: node, seed: graph.seed, upstream: outputs,
-                                                 extras: try await extras.keyExtras(for: node, graph: graph))
-                let key = try keyInputs.key()
-                if case .hit(let record) = lookup.decide(node: node, keyInputs: keyInputs, key: key) {
+                switch try await resolver.resolve(node, upstream: outputs) {
+                case .hit(_, let record):
                     outputs[node.id] = record.outputs
                     report.present.append(node.id)
-                } else {
-                    wanted.append((node, key))
+                case .miss(let resolved, _):
+                    wanted.append((node, resolved.key))
+                case .unknown:
+                    continue
                 }
             }
             let fetched = try await withThrowingTaskGroup(of: (String, RemoteCache.Fetch).self) { group in

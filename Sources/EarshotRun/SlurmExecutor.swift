@@ -6,8 +6,8 @@ import Foundation
 import Glibc
 #endif
 
-/// Runs an experiment on a Slurm cluster: the same plan and scheduler as `LocalExecutor`, but each node that must
-/// be computed is submitted with `sbatch` as a job running `earshot exec-node FILE NODE --store DIR --key KEY`.
+/// Runs an experiment on a Slurm cluster: the same `Scheduler` as `LocalExecutor`, with this type as its
+/// `NodeDispatcher`: each node that must be computed is submitted with `sbatch` as a job running `earshot exec-node FILE NODE --store DIR --key KEY`.
 ///
 /// Artifacts travel through the store, which must be on a file system every compute node mounts at the same path
 /// (a shared-directory store: per-key locks keep concurrent jobs and runs from computing a key twice). Jobs are
@@ -68,11 +68,13 @@ public struct SlurmExecutor: Sendable, NodeDispatcher {
 
     /// Runs every node that is not cached as a Slurm job and returns what happened to each.
     public func run() async -> RunSummary {
-        let executor = LocalExecutor(graph: graph, registry: registry, store: store, options: runOptions, board: board, dispatcher: self)
-        let summary = await executor.run()
+        await Scheduler(RunContext(graph: graph, registry: registry, store: store, options: runOptions, board: board),
+                        dispatcher: self).execute()
+    }
+
+    public func finish(_ run: RunContext) async {
         tracker.cancelAll()
         tracker.stop()
-        return summary
     }
 
     /// Where job scripts and logs go: `slurm/<experiment>/` in the store (so every compute node can write there).
@@ -80,13 +82,14 @@ public struct SlurmExecutor: Sendable, NodeDispatcher {
         store.root.appendingPathComponent("slurm/\(FileSystem.safeName(graph.experiment))")
     }
 
-    func compute(node: ValidatedNode, key: Digest, keyInputs: KeyInputs, executor: LocalExecutor) async -> (LocalExecutor.Outcome, [String]) {
-        let progress = ProgressHandle(board: board, node: node.id)
+    /// Submits the node as a job, waits for it to leave the queue, and reads its result from the store.
+    public func dispatch(_ job: NodeJob, in run: RunContext) async -> DispatchResult {
+        let node = job.node, key = job.key, progress = job.progress
         let jobID: String
         do {
             jobID = try submit(node: node, key: key)
         } catch {
-            return (.failed(key: key, message: "\(error)"), [])
+            return DispatchResult(.failed("\(error)"))
         }
         progress.update(done: 0, total: 0, note: "slurm job \(jobID) submitted")
         var final: SlurmJobTracker.State
@@ -96,7 +99,7 @@ public struct SlurmExecutor: Sendable, NodeDispatcher {
                 try await Task.sleep(nanoseconds: 200_000_000)
             } catch {
                 tracker.cancel(jobID)
-                return (.cancelled(key: key), [])
+                return DispatchResult(.cancelled)
             }
             guard let state = tracker.state(of: jobID) else { continue }
             if state.isFinal {
@@ -108,14 +111,13 @@ public struct SlurmExecutor: Sendable, NodeDispatcher {
         }
         tracker.forget(jobID)
         let log = logDirectory.appendingPathComponent("slurm-\(jobID).out")
-        let lookup = CacheLookup(store: store, experiment: graph.experiment)
-        if final.name == "COMPLETED", case .hit(let record) = lookup.decide(node: node, keyInputs: keyInputs, key: key) {
-            return (.ran(record), [])
+        if final.name == "COMPLETED", case .hit(_, let record) = run.resolver.lookup(node: node, ResolvedKey(keyInputs: job.keyInputs, key: key)) {
+            return DispatchResult(.ran(record))
         }
         let tail = Self.tail(of: log, lines: 20)
         let what = final.name == "COMPLETED" ? "completed but left no verified result in the store"
             : "ended \(final.name)\(final.exitCode.map { " (exit code \($0))" } ?? "")"
-        return (.failed(key: key, message: "slurm job \(jobID) \(what); \(log.path)\(tail.isEmpty ? " is empty" : " ends with:\n\(tail)")"), [])
+        return DispatchResult(.failed("slurm job \(jobID) \(what); \(log.path)\(tail.isEmpty ? " is empty" : " ends with:\n\(tail)")"))
     }
 
     /// Writes the job script and submits it; returns the job id.

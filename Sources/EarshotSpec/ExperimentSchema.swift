@@ -104,6 +104,7 @@ public enum ExperimentSchema {
         case .list(let t): return .object(["type": .string("array"), "items": paramSchema(t)])
         case .map(let t): return .object(["type": .string("object"), "additionalProperties": paramSchema(t)])
         case .any: return .object([:])
+        case .optional(let t): return .object(["anyOf": .array([paramSchema(t), .object(["type": .string("null")])])])
         }
     }
 

@@ -96,6 +96,8 @@ public indirect enum ParamType: Sendable, CustomStringConvertible {
     case map(ParamType)
     /// Any YAML value (the kind validates it).
     case any
+    /// A value of the type, or null (not set).
+    case optional(ParamType)
 
     public var description: String {
         switch self {
@@ -108,6 +110,17 @@ public indirect enum ParamType: Sendable, CustomStringConvertible {
         case .list(let t): "[\(t)]"
         case .map(let t): "{string: \(t)}"
         case .any: "any"
+        case .optional(let t): "\(t) or null"
+        }
+    }
+
+    /// Whether every number this type admits is bounded on both sides (what `validate` can promise a kind).
+    public var isBounded: Bool {
+        switch self {
+        case .int(let lo, let hi): lo != nil && hi != nil
+        case .double(let lo, let hi): lo != nil && hi != nil
+        case .list(let t), .map(let t), .optional(let t): t.isBounded
+        case .bool, .string, .choice, .path, .any: true
         }
     }
 

@@ -4,8 +4,13 @@ import Foundation
 ///
 /// Expands `foreach` templates (`${item.x}`, `${params.x}`, `${experiment}`, `${seed}` interpolation), applies
 /// `-p` overrides, and refuses alias expansions that grow beyond a bound proportional to the file's size
-/// (billion-laughs documents), so a hostile file cannot exhaust memory.
+/// (billion-laughs documents), so a hostile file cannot exhaust memory. `foreach` is bounded by the nodes it makes
+/// (`maxNodes` in the whole experiment), not by the alias bound: a template's expansion is charged to the alias
+/// budget once, for its first item.
 public struct SpecReader: Sendable {
+    /// Most nodes an experiment may have, `foreach` expansions included.
+    public static let maxNodes = 1_000_000
+
     public static let topLevelKeys = ["experiment", "seed", "description", "params", "nodes"]
     public static let nodeKeys = ["kind", "inputs", "params", "foreach", "description", "resources"]
 
@@ -91,7 +96,8 @@ public struct SpecReader: Sendable {
         var seen: [String: SourceLocation] = [:]
         for (idNode, body) in nodesMap {
             let template = try context.key(idNode)
-            for node in try context.expand(template: template, idNode: idNode, body: body, base: interpolationBase) {
+            for node in try context.expand(template: template, idNode: idNode, body: body, base: interpolationBase,
+                                           room: Self.maxNodes - nodes.count) {
                 if let first = seen[node.id] {
                     throw SpecError("duplicate node id '\(node.id)' (first defined at \(first))", at: node.location)
                 }
@@ -202,7 +208,7 @@ struct ReadContext {
     }
 
     /// Expands one entry of `nodes:` into one node, or one per `foreach` item.
-    mutating func expand(template: String, idNode: YAMLTree, body: YAMLTree, base: Interpolation) throws -> [NodeSpec] {
+    mutating func expand(template: String, idNode: YAMLTree, body: YAMLTree, base: Interpolation, room: Int) throws -> [NodeSpec] {
         guard case .mapping(let map, _) = body else {
             throw SpecError("node '\(template)' must be a mapping with at least 'kind:'", at: loc(body))
         }
@@ -211,14 +217,21 @@ struct ReadContext {
         var isTemplate = false
         if let foreach = body["foreach"] {
             isTemplate = true
-            items = try foreachItems(foreach)
+            items = try foreachItems(foreach, room: room, template: template)
             if items.count > 1 && !template.contains("${") {
                 throw SpecError("node '\(template)' has a foreach of \(items.count) items but its id has no ${item.…} placeholder, so the ids would collide",
                                 at: loc(idNode))
             }
         }
+        guard items.count <= room else { throw tooManyNodes(template, count: items.count, at: loc(idNode)) }
         var nodes: [NodeSpec] = []
-        for item in items {
+        nodes.reserveCapacity(items.count)
+        var budgetAfterFirst = budget
+        for (index, item) in items.enumerated() {
+            // Every copy of the template costs what the first did: charge the alias budget once (the count is bounded
+            // by maxNodes).
+            if index == 1 { budgetAfterFirst = budget }
+            if index > 0 { budget = budgetAfterFirst }
             var env = base
             env.item = item
             let id = try interpolate(template, env, at: loc(idNode)).asText
@@ -265,7 +278,12 @@ struct ReadContext {
         }
     }
 
-    mutating func foreachItems(_ node: YAMLTree) throws -> [[String: Value]] {
+    func tooManyNodes(_ template: String, count: Int, at location: SourceLocation) -> SpecError {
+        SpecError("node '\(template)' expands to \(count) nodes; an experiment holds at most \(SpecReader.maxNodes) nodes (split it into several experiments)",
+                  at: location)
+    }
+
+    mutating func foreachItems(_ node: YAMLTree, room: Int, template: String) throws -> [[String: Value]] {
         switch node {
         case .mapping(let map, _):
             // Matrix: the cross product of the lists, first key varying slowest.
@@ -274,6 +292,10 @@ struct ReadContext {
                 let name = try key(k)
                 guard case .array(let values) = try value(v), !values.isEmpty else {
                     throw SpecError("foreach '\(name)' must be a non-empty list", at: loc(v))
+                }
+                let (count, overflow) = items.count.multipliedReportingOverflow(by: values.count)
+                guard !overflow, count <= room else {
+                    throw tooManyNodes(template, count: overflow ? Int.max : count, at: loc(node))
                 }
                 items = items.flatMap { item in values.map { var next = item; next[name] = $0; return next } }
             }

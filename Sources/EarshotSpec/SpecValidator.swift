@@ -178,6 +178,11 @@ public struct SpecValidator: Sendable {
             return .object(out)
         case .any:
             return value
+        case .optional(let inner):
+            if value == .null { return value }
+            do { return try check(value, as: inner, name: name, directory: directory) } catch let m as ParamMismatch {
+                throw ParamMismatch(text: m.text + " (or null)")
+            }
         }
     }
 }

@@ -36,7 +36,10 @@ indirect enum YAMLTree {
         var mark: Mark
     }
 
-    /// Parses the first document of `text`; nil for an empty stream.
+    /// Deepest nesting of sequences and mappings accepted (a hostile file cannot exhaust the stack).
+    static let maxDepth = 256
+
+    /// Parses the one document of `text`; nil for an empty stream. A second document (after `---`) is an error.
     static func parse(_ text: String) throws -> YAMLTree? {
         let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
         defer { parser.deallocate() }
@@ -53,6 +56,7 @@ indirect enum YAMLTree {
     struct EventReader {
         let parser: UnsafeMutablePointer<yaml_parser_t>
         var anchors: [String: YAMLTree] = [:]
+        var depth = 0
 
         mutating func next() throws -> yaml_event_t {
             var event = yaml_event_t()
@@ -73,6 +77,14 @@ indirect enum YAMLTree {
             if event.type == YAML_STREAM_END_EVENT { return nil }
             var first = try next()
             let tree = try node(&first)
+            var end = try next()  // document end
+            yaml_event_delete(&end)
+            var after = try next()
+            defer { yaml_event_delete(&after) }
+            if after.type == YAML_DOCUMENT_START_EVENT {
+                throw ParseError(message: "a second YAML document starts here; an experiment file holds one document (remove the '---' line and what follows, or put it in its own file)",
+                                 mark: Mark(line: Int(after.start_mark.line) + 1, column: Int(after.start_mark.column) + 1))
+            }
             return tree
         }
 
@@ -98,38 +110,49 @@ indirect enum YAMLTree {
                 let name = Self.string(event.data.alias.anchor) ?? ""
                 guard let tree = anchors[name] else { throw ParseError(message: "unknown alias '*\(name)'", mark: mark) }
                 return tree
-            case YAML_SEQUENCE_START_EVENT:
-                let anchor = Self.string(event.data.sequence_start.anchor)
-                var items: [YAMLTree] = []
-                while true {
-                    var e = try next()
-                    if e.type == YAML_SEQUENCE_END_EVENT { yaml_event_delete(&e); break }
-                    items.append(try node(&e))
+            case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
+                depth += 1
+                defer { depth -= 1 }
+                guard depth <= YAMLTree.maxDepth else {
+                    throw ParseError(message: "collections nest deeper than \(YAMLTree.maxDepth) levels", mark: mark)
                 }
-                let tree = YAMLTree.sequence(items, mark)
-                if let anchor { anchors[anchor] = tree }
-                return tree
-            case YAML_MAPPING_START_EVENT:
-                let anchor = Self.string(event.data.mapping_start.anchor)
-                var pairs: [(key: YAMLTree, value: YAMLTree)] = []
-                var seen = Set<String>()
-                while true {
-                    var e = try next()
-                    if e.type == YAML_MAPPING_END_EVENT { yaml_event_delete(&e); break }
-                    let key = try node(&e)
-                    var v = try next()
-                    let value = try node(&v)
-                    if let k = key.scalarText, !seen.insert(k).inserted {
-                        throw ParseError(message: "duplicate key '\(k)' in a mapping", mark: key.mark)
-                    }
-                    pairs.append((key, value))
-                }
-                let tree = YAMLTree.mapping(pairs, mark)
-                if let anchor { anchors[anchor] = tree }
-                return tree
+                return event.type == YAML_SEQUENCE_START_EVENT ? try sequence(event, mark) : try mapping(event, mark)
             default:
                 throw ParseError(message: "unexpected YAML event", mark: mark)
             }
+        }
+
+        mutating func sequence(_ event: yaml_event_t, _ mark: Mark) throws -> YAMLTree {
+            let anchor = Self.string(event.data.sequence_start.anchor)
+            var items: [YAMLTree] = []
+            while true {
+                var e = try next()
+                if e.type == YAML_SEQUENCE_END_EVENT { yaml_event_delete(&e); break }
+                items.append(try node(&e))
+            }
+            let tree = YAMLTree.sequence(items, mark)
+            if let anchor { anchors[anchor] = tree }
+            return tree
+        }
+
+        mutating func mapping(_ event: yaml_event_t, _ mark: Mark) throws -> YAMLTree {
+            let anchor = Self.string(event.data.mapping_start.anchor)
+            var pairs: [(key: YAMLTree, value: YAMLTree)] = []
+            var seen = Set<String>()
+            while true {
+                var e = try next()
+                if e.type == YAML_MAPPING_END_EVENT { yaml_event_delete(&e); break }
+                let key = try node(&e)
+                var v = try next()
+                let value = try node(&v)
+                if let k = key.scalarText, !seen.insert(k).inserted {
+                    throw ParseError(message: "duplicate key '\(k)' in a mapping", mark: key.mark)
+                }
+                pairs.append((key, value))
+            }
+            let tree = YAMLTree.mapping(pairs, mark)
+            if let anchor { anchors[anchor] = tree }
+            return tree
         }
     }
 

@@ -177,9 +177,8 @@ import Testing
         let box = try Sandbox()
         let path = try box.write("experiment: s\nseed: 1\nnodes:\n  a: {kind: const}\n")
         let g1 = try box.graph(path)
-        let lookup = CacheLookup(store: box.store, experiment: "s")
-        let k1 = lookup.keyInputs(for: g1.nodes[0], seed: 1, upstream: [:], extras: KeyExtras())
-        let k2 = lookup.keyInputs(for: g1.nodes[0], seed: 2, upstream: [:], extras: KeyExtras())
+        let k1 = KeyResolver.keyInputs(for: g1.nodes[0], seed: 1, upstream: [:], extras: KeyExtras())
+        let k2 = KeyResolver.keyInputs(for: g1.nodes[0], seed: 2, upstream: [:], extras: KeyExtras())
         #expect(try k1.key() == k2.key(), "const is not seeded")
         #expect(k1.seed == nil)
     }

@@ -72,8 +72,9 @@ def result_message(item_id, scored, vocab_size):
             raise RequestError(str(error))
     else:
         stats = {name: [] for name in STAT_NAMES}
-    return {"type": "result", "id": item_id, "tokens": [int(t) for t in scored.tokens], "text": scored.text,
-            "stats": stats}
+    # NUL cannot be stored (HDF5 strings end at it); a model that writes one gets U+FFFD in the text instead.
+    return {"type": "result", "id": item_id, "tokens": [int(t) for t in scored.tokens],
+            "text": scored.text.replace("\x00", "\ufffd"), "stats": stats}
 
 
 def error_message(item_id, error):

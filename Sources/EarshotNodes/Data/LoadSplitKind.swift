@@ -30,26 +30,31 @@ public struct LoadSplitKind: NodeKind {
 
     public init() {}
 
+    public var paramsType: any KindParams.Type { Params.self }
+
     public var signature: KindSignature {
         KindSignature(
             name: Self.name, version: 1,
             summary: "a balanced member/non-member split from LibriSpeech, JSONL/CSV/TSV manifests or Kaldi directories, each file checked",
             outputs: [OutputSignature("split", type: Split.artifactType, "ids, labels (1 member / 0 non-member), audio paths and hashes, text, speaker, audio facts")],
-            params: [
-                ParamSignature("member", .any, default: .null, "member source: {format: librispeech|jsonl|csv|tsv|kaldi, path: …, columns: {audio: …, text: …, speaker: …, id: …}}"),
-                ParamSignature("nonmember", .any, default: .null, "non-member source, same form as member"),
-                ParamSignature("source", .any, default: .null, "one manifest holding both sides (with label_column) instead of member/nonmember"),
-                ParamSignature("label_column", .string, default: .string(""), "with source: the column saying the side"),
-                ParamSignature("member_value", .string, default: .string("1"), "with source: the label_column value of members (others are non-members)"),
-                ParamSignature("per_class", .int(min: 1), default: .int(100), "items on each side"),
-                ParamSignature("sample_rate", .int(min: 1), default: .int(16_000), "rate downstream nodes decode at (recorded in the split)"),
-                ParamSignature("same_speakers", .bool, default: .bool(false), "keep only speakers present on both sides"),
-                ParamSignature("min_duration", .double(min: 0), default: .double(0), "seconds; shorter items are not drawn (0: no bound)"),
-                ParamSignature("max_duration", .double(min: 0), default: .double(0), "seconds; longer items are not drawn (0: no bound)"),
-                ParamSignature("on_error", .choice(["fail", "skip"]), default: .string("fail"), "unusable audio or text: fail the node, or record it and draw another"),
-                ParamSignature("dataset", .string, default: .string(""), "dataset name for every item (default: the source's folder or file name)"),
-            ],
+            params: Params.signatures,
             seeded: true)
+    }
+
+    struct Params: KindParams {
+        @Param("member source: {format: librispeech|jsonl|csv|tsv|kaldi, path: …, columns: {audio: …, text: …, speaker: …, id: …}}")
+        var member: Value = .null
+        @Param("non-member source, same form as member") var nonmember: Value = .null
+        @Param("one manifest holding both sides (with label_column) instead of member/nonmember") var source: Value = .null
+        @Param("with source: the column saying the side") var labelColumn = ""
+        @Param("with source: the label_column value of members (others are non-members)") var memberValue = "1"
+        @Param("items on each side", in: 1...100_000_000) var perClass = 100
+        @Param("rate downstream nodes decode at (recorded in the split)", in: 1_000...384_000) var sampleRate = 16_000
+        @Param("keep only speakers present on both sides") var sameSpeakers = false
+        @Param("seconds; shorter items are not drawn (0: no bound)", in: 0...86_400) var minDuration = 0.0
+        @Param("seconds; longer items are not drawn (0: no bound)", in: 0...86_400) var maxDuration = 0.0
+        @Param("unusable audio or text: fail the node, or record it and draw another") var onError: OnError = .fail
+        @Param("dataset name for every item (default: the source's folder or file name)") var dataset = ""
     }
 
     /// Both sides' listings and the settings that shape the cohort.
@@ -60,21 +65,22 @@ public struct LoadSplitKind: NodeKind {
         var nonMemberDataset: String
         var listingFiles: [String]
         var perClass: Int
+        var sampleRate: Int
         var constraints: CohortConstraints
         var skip: Bool
         var describe: [String: AttributeValue]
     }
 
     static func request(_ node: ValidatedNode, specDirectory: String) throws -> Request {
-        let p = node.params
-        let perClass = p["per_class"]?.intValue ?? 100
-        let lo = p["min_duration"]?.doubleValue ?? 0, hi = p["max_duration"]?.doubleValue ?? 0
+        let p = try node.decodeParams(Params.self)
+        let perClass = p.perClass
+        let lo = p.minDuration, hi = p.maxDuration
         if hi > 0 && hi < lo {
             throw NodeError("node '\(node.id)': max_duration \(hi) is below min_duration \(lo); widen the range")
         }
-        let constraints = CohortConstraints(sameSpeakers: p["same_speakers"]?.boolValue ?? false,
+        let constraints = CohortConstraints(sameSpeakers: p.sameSpeakers,
                                             minDuration: lo > 0 ? lo : nil, maxDuration: hi > 0 ? hi : nil)
-        let datasetParam = p["dataset"]?.stringValue ?? ""
+        let datasetParam = p.dataset
         func name(_ source: DatasetSource) -> String {
             if !datasetParam.isEmpty { return datasetParam }
             let last = (source.path as NSString).lastPathComponent
@@ -84,12 +90,12 @@ public struct LoadSplitKind: NodeKind {
             do { return try source.load() } catch { throw NodeError("node '\(node.id)': \(param): \(error)") }
         }
         var describe: [String: AttributeValue] = [:]
-        let source = p["source"] ?? .null
+        let source = p.source
         if source != .null {
-            guard (p["member"] ?? .null) == .null, (p["nonmember"] ?? .null) == .null else {
+            guard p.member == .null, p.nonmember == .null else {
                 throw NodeError("node '\(node.id)': give either 'source' (one manifest with a label column) or 'member' and 'nonmember', not both")
             }
-            let labelColumn = p["label_column"]?.stringValue ?? ""
+            let labelColumn = p.labelColumn
             guard !labelColumn.isEmpty else {
                 throw NodeError("node '\(node.id)': 'source' needs 'label_column' (the column saying member or non-member)")
             }
@@ -99,16 +105,17 @@ public struct LoadSplitKind: NodeKind {
             }
             parsed.columns = parsed.columns.withLabel(labelColumn)
             let listing = try load(parsed, "source")
-            let memberValue = p["member_value"]?.stringValue ?? "1"
+            let memberValue = p.memberValue
             describe["source"] = .string("\(parsed.format.rawValue):\(parsed.path)")
             describe["label_column"] = .string(labelColumn)
             describe["member_value"] = .string(memberValue)
             return Request(members: listing.entries.filter { $0.label == memberValue },
                            nonMembers: listing.entries.filter { $0.label != memberValue },
                            memberDataset: name(parsed), nonMemberDataset: name(parsed), listingFiles: listing.files,
-                           perClass: perClass, constraints: constraints, skip: p["on_error"]?.stringValue == "skip", describe: describe)
+                           perClass: perClass, sampleRate: p.sampleRate, constraints: constraints, skip: p.onError == .skip, describe: describe)
         }
-        guard let memberValue = p["member"], memberValue != .null, let nonMemberValue = p["nonmember"], nonMemberValue != .null else {
+        let memberValue = p.member, nonMemberValue = p.nonmember
+        guard memberValue != .null, nonMemberValue != .null else {
             throw NodeError("node '\(node.id)': give 'member' and 'nonmember' sources ({format: …, path: …}), or one 'source' with 'label_column'")
         }
         let member = try DatasetSourceParam.parse(memberValue, name: "member", node: node.id, specDirectory: specDirectory)
@@ -117,8 +124,8 @@ public struct LoadSplitKind: NodeKind {
         describe["member_source"] = .string("\(member.format.rawValue):\(member.path)")
         describe["nonmember_source"] = .string("\(nonMember.format.rawValue):\(nonMember.path)")
         return Request(members: m.entries, nonMembers: n.entries, memberDataset: name(member), nonMemberDataset: name(nonMember),
-                       listingFiles: m.files + n.files, perClass: perClass, constraints: constraints,
-                       skip: p["on_error"]?.stringValue == "skip", describe: describe)
+                       listingFiles: m.files + n.files, perClass: perClass, sampleRate: p.sampleRate, constraints: constraints,
+                       skip: p.onError == .skip, describe: describe)
     }
 
     static func plan(_ request: Request, seed: Int, node: String) throws -> CohortPlan {
@@ -191,7 +198,7 @@ public struct LoadSplitKind: NodeKind {
         var attributes = request.describe
         attributes["per_class"] = .int(Int64(request.perClass))
         attributes["seed"] = .int(Int64(context.seed))
-        attributes["target_sample_rate"] = .int(Int64(context.int("sample_rate") ?? 16_000))
+        attributes["target_sample_rate"] = .int(Int64(request.sampleRate))
         attributes["on_error"] = .string(request.skip ? "skip" : "fail")
         attributes["same_speakers"] = .int(request.constraints.sameSpeakers ? 1 : 0)
         attributes["min_duration"] = .double(request.constraints.minDuration ?? 0)

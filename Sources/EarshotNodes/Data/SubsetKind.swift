@@ -15,14 +15,20 @@ import Foundation
 public struct SubsetKind: NodeKind {
     public init() {}
 
+    public var paramsType: any KindParams.Type { Params.self }
+
     public var signature: KindSignature {
         KindSignature(
             name: "subset", version: 1,
             summary: "a seeded, balanced subsample of a split (per_class members and non-members)",
             inputs: [InputSignature("split", "the split to subsample", types: [Split.artifactType])],
             outputs: [OutputSignature("split", type: Split.artifactType, "the kept items, in the input's order")],
-            params: [ParamSignature("per_class", .int(min: 1), "items kept on each side")],
+            params: Params.signatures,
             seeded: true)
+    }
+
+    struct Params: KindParams {
+        @Param("items kept on each side", in: 1...100_000_000) var perClass: Int
     }
 
     /// The ids kept from `split` (exposed for tests).
@@ -43,7 +49,7 @@ public struct SubsetKind: NodeKind {
 
     public func run(_ context: NodeContext) async throws -> [String: Artifact] {
         let split = try Split(artifact: context.input("split").load())
-        let perClass = context.int("per_class")!
+        let perClass = try context.decodeParams(Params.self).perClass
         let kept = try Self.keptIDs(split, perClass: perClass, seed: context.seed, node: context.node.id)
         var attributes = split.attributes
         attributes["subset_per_class"] = .int(Int64(perClass))

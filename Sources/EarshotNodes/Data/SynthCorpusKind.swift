@@ -20,45 +20,50 @@ public struct SynthCorpusKind: NodeKind {
 
     public init() {}
 
+    public var paramsType: any KindParams.Type { Params.self }
+
     public var signature: KindSignature {
         KindSignature(
             name: Self.name, version: 2,
             summary: "a synthetic member/non-member speech corpus (eSpeak NG), matched or shifted by named factors",
             outputs: [OutputSignature("split", type: Split.artifactType, "the corpus as a split; clips stored as cas: WAV attachments")],
-            params: [
-                ParamSignature("per_class", .int(min: 1), default: .int(200), "utterances on each side"),
-                ParamSignature("speakers", .int(min: 1, max: 64), default: .int(6), "speakers per voice pool"),
-                ParamSignature("shift", .list(.choice(CorpusShift.Factor.allCases.map(\.rawValue))), default: .array([]),
-                               "factors by which the shifted side differs (empty: matched)"),
-                ParamSignature("shift_side", .choice(["nonmember", "member"]), default: .string("nonmember"), "the side the shift applies to"),
-                ParamSignature("snr_db", .double(), default: .double(10), "noise: signal-to-noise ratio in dB"),
-                ParamSignature("gain_db", .double(min: -60, max: 20), default: .double(-12), "gain: level change in dB"),
-                ParamSignature("bandlimit_hz", .double(min: 100), default: .double(2_000), "bandlimit: low-pass cutoff in Hz"),
-                ParamSignature("silence_s", .double(min: 0, max: 30), default: .double(0.75), "silence: seconds added before and after"),
-                ParamSignature("domain", .choice(SentenceVocabulary.domains), default: .string("everyday"), "text domain of both sides"),
-                ParamSignature("shift_domain", .choice(SentenceVocabulary.domains), default: .string("technical"), "text_domain: the shifted side's domain"),
-                ParamSignature("min_words", .int(min: 1), default: .int(4), "shortest sentence, in words"),
-                ParamSignature("max_words", .int(min: 1), default: .int(16), "longest sentence, in words"),
-                ParamSignature("sample_rate", .int(min: 8_000), default: .int(16_000), "rate of the written clips"),
-                ParamSignature("dataset", .string, default: .string("synth"), "dataset name of every item"),
-                ParamSignature("draw", .int(min: 0), default: .int(0),
-                               "independent draw of the same distribution: 0, 1, … give different speakers' settings, sentences and noise (e.g. a reference target's memory corpus)"),
-            ],
+            params: Params.signatures,
             seeded: true)
     }
 
-    static func corpus(_ params: [String: Value], seed: Int, node: String) throws -> SyntheticCorpus {
+    enum Side: String, ParamChoice { case nonmember, member }
+
+    /// Bounds: what one node can synthesize and store (clips are rendered in memory at up to 192 kHz).
+    struct Params: KindParams {
+        @Param("utterances on each side", in: 1...100_000) var perClass = 200
+        @Param("speakers per voice pool", in: 1...64) var speakers = 6
+        @Param("factors by which the shifted side differs (empty: matched)", type: .list(.choice(CorpusShift.Factor.allCases.map(\.rawValue))))
+        var shift: [String] = []
+        @Param("the side the shift applies to") var shiftSide: Side = .nonmember
+        @Param("noise: signal-to-noise ratio in dB", in: -60...120) var snrDB = 10.0
+        @Param("gain: level change in dB", in: -60...20) var gainDB = -12.0
+        @Param("bandlimit: low-pass cutoff in Hz", in: 100...96_000) var bandlimitHz = 2_000.0
+        @Param("silence: seconds added before and after", in: 0...30) var silenceS = 0.75
+        @Param("text domain of both sides", type: .choice(SentenceVocabulary.domains)) var domain = "everyday"
+        @Param("text_domain: the shifted side's domain", type: .choice(SentenceVocabulary.domains)) var shiftDomain = "technical"
+        @Param("shortest sentence, in words", in: 1...200) var minWords = 4
+        @Param("longest sentence, in words", in: 1...200) var maxWords = 16
+        @Param("rate of the written clips", in: 8_000...192_000) var sampleRate = 16_000
+        @Param("dataset name of every item") var dataset = "synth"
+        @Param("independent draw of the same distribution: 0, 1, … give different speakers' settings, sentences and noise (e.g. a reference target's memory corpus)",
+               in: 0...1_000_000_000)
+        var draw = 0
+    }
+
+    static func corpus(_ p: Params, seed: Int, node: String) throws -> SyntheticCorpus {
         do {
             let shift = CorpusShift(
-                factors: try CorpusShift.factors(params["shift"]?.arrayValue?.compactMap(\.stringValue) ?? []),
-                snrDecibels: params["snr_db"]?.doubleValue ?? 10, gainDecibels: params["gain_db"]?.doubleValue ?? -12,
-                bandlimitHz: params["bandlimit_hz"]?.doubleValue ?? 2_000, silenceSeconds: params["silence_s"]?.doubleValue ?? 0.75,
-                shiftedDomain: params["shift_domain"]?.stringValue ?? "technical")
+                factors: try CorpusShift.factors(p.shift), snrDecibels: p.snrDB, gainDecibels: p.gainDB,
+                bandlimitHz: p.bandlimitHz, silenceSeconds: p.silenceS, shiftedDomain: p.shiftDomain)
             return try SyntheticCorpus(
-                perClass: params["per_class"]?.intValue ?? 200, speakersPerSide: params["speakers"]?.intValue ?? 6, shift: shift,
-                shiftedLabel: params["shift_side"]?.stringValue == "member" ? 1 : 0, domain: params["domain"]?.stringValue ?? "everyday",
-                minWords: params["min_words"]?.intValue ?? 4, maxWords: params["max_words"]?.intValue ?? 16,
-                sampleRate: params["sample_rate"]?.intValue ?? 16_000, seed: Self.drawSeed(seed, draw: params["draw"]?.intValue ?? 0))
+                perClass: p.perClass, speakersPerSide: p.speakers, shift: shift, shiftedLabel: p.shiftSide == .member ? 1 : 0,
+                domain: p.domain, minWords: p.minWords, maxWords: p.maxWords, sampleRate: p.sampleRate,
+                seed: Self.drawSeed(seed, draw: p.draw))
         } catch {
             throw NodeError("node '\(node)': \(error)")
         }
@@ -81,7 +86,8 @@ public struct SynthCorpusKind: NodeKind {
 
     public func run(_ context: NodeContext) async throws -> [String: Artifact] {
         let node = context.node
-        let corpus = try Self.corpus(context.params, seed: context.seed, node: node.id)
+        let params = try context.decodeParams(Params.self)
+        let corpus = try Self.corpus(params, seed: context.seed, node: node.id)
         let utterances = corpus.plan()
         let scratch = context.workDirectory
         let results = ClipSlots(count: utterances.count)
@@ -106,7 +112,7 @@ public struct SynthCorpusKind: NodeKind {
             let size = (try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.intValue ?? 0
             let reference = try context.attach(fileAt: url, ext: "wav")
             items.append(Split.Item(
-                id: "\(context.string("dataset") ?? "synth")-\(u.id)", label: u.label, dataset: context.string("dataset") ?? "synth", audioPath: reference,
+                id: "\(params.dataset)-\(u.id)", label: u.label, dataset: params.dataset, audioPath: reference,
                 audioSHA256: String(reference.dropFirst(Split.storePrefix.count).prefix(64)), text: u.transcript,
                 speaker: u.speaker.id, duration: Double(frames) / Double(corpus.sampleRate), sampleRate: corpus.sampleRate,
                 channels: 1, bitDepth: 16, format: "WAV/PCM_16", fileSize: size))
@@ -121,7 +127,7 @@ public struct SynthCorpusKind: NodeKind {
             "bandlimit_hz": .double(corpus.shift.bandlimitHz), "silence_s": .double(corpus.shift.silenceSeconds),
             "domain": .string(corpus.domain), "shift_domain": .string(corpus.shift.shiftedDomain),
             "speakers": .strings(speakers.keys.sorted().map { speakers[$0]! }),
-            "per_class": .int(Int64(corpus.perClass)), "seed": .int(Int64(context.seed)), "draw": .int(Int64(context.int("draw") ?? 0)),
+            "per_class": .int(Int64(corpus.perClass)), "seed": .int(Int64(context.seed)), "draw": .int(Int64(params.draw)),
         ]
         return ["split": Split(items: items, attributes: attributes).artifact()]
     }

@@ -19,53 +19,58 @@ public struct AcousticFeaturesKind: NodeKind {
 
     public init() {}
 
+    public var paramsType: any KindParams.Type { Params.self }
+
     public var signature: KindSignature {
         KindSignature(
             name: Self.name, version: 2,
             summary: "pooled mfcc, spectral centroid/bandwidth/rolloff, rms, zcr and yin pitch per item (librosa conventions)",
             inputs: [InputSignature("split", "the items", types: [Split.artifactType])],
             outputs: [OutputSignature("features", type: FeatureTable.artifactType, "dense matrix X (items × pooled descriptors) with column names")],
-            params: [
-                ParamSignature("sample_rate", .int(min: 1), default: .int(16_000), "rate the audio is resampled to (hz)"),
-                ParamSignature("n_fft", .int(min: 2), default: .int(512), "fft size and window length"),
-                ParamSignature("hop_length", .int(min: 1), default: .int(160), "hop of every frame-wise feature"),
-                ParamSignature("n_mfcc", .int(min: 1), default: .int(13), "cepstral coefficients kept"),
-                ParamSignature("n_mels", .int(min: 1), default: .int(40), "slaney mel bands"),
-                ParamSignature("fmin", .double(min: 0), default: .double(0), "lowest mel edge (hz)"),
-                ParamSignature("fmax", .double(min: 0), default: .double(0), "highest mel edge (hz); 0: nyquist"),
-                ParamSignature("top_db", .double(min: 0), default: .double(80), "power_to_db dynamic range below the utterance maximum"),
-                ParamSignature("rolloff", .double(min: 0, max: 1), default: .double(0.85), "spectral rolloff fraction"),
-                ParamSignature("frame_length", .int(min: 1), default: .int(512), "rms and zero-crossing frame length"),
-                ParamSignature("pitch_fmin", .double(min: 0), default: .double(50), "yin lowest f0 (hz)"),
-                ParamSignature("pitch_fmax", .double(min: 0), default: .double(500), "yin highest f0 (hz)"),
-                ParamSignature("pitch_frame_length", .int(min: 2), default: .int(1024), "yin frame length"),
-            ])
+            params: Params.signatures)
     }
 
-    /// The descriptor parameters of a node's params.
-    static func parameters(_ context: NodeContext) -> AcousticParameters {
-        var p = AcousticParameters()
-        p.sampleRate = Double(context.int("sample_rate") ?? 16_000)
-        p.nFFT = context.int("n_fft") ?? p.nFFT
-        p.hopLength = context.int("hop_length") ?? p.hopLength
-        p.nMFCC = context.int("n_mfcc") ?? p.nMFCC
-        p.nMels = context.int("n_mels") ?? p.nMels
-        p.fMin = context.double("fmin") ?? p.fMin
-        let fMax = context.double("fmax") ?? 0
-        p.fMax = fMax > 0 ? fMax : nil
-        p.topDB = context.double("top_db") ?? 80
-        p.rolloffPercent = context.double("rolloff") ?? p.rolloffPercent
-        p.frameLength = context.int("frame_length") ?? p.frameLength
-        p.pitchFMin = context.double("pitch_fmin") ?? p.pitchFMin
-        p.pitchFMax = context.double("pitch_fmax") ?? p.pitchFMax
-        p.pitchFrameLength = context.int("pitch_frame_length") ?? p.pitchFrameLength
-        return p
+    /// Bounds: what the descriptors can compute on one clip (frames and FFTs up to 2^16 samples, rates up to 384 kHz).
+    struct Params: KindParams {
+        @Param("rate the audio is resampled to (hz)", in: 1_000...384_000) var sampleRate = 16_000
+        @Param("fft size and window length", in: 2...65_536) var nFFT = 512
+        @Param("hop of every frame-wise feature", in: 1...65_536) var hopLength = 160
+        @Param("cepstral coefficients kept", in: 1...128) var nMFCC = 13
+        @Param("slaney mel bands", in: 1...512) var nMels = 40
+        @Param("lowest mel edge (hz)", in: 0...192_000) var fmin = 0.0
+        @Param("highest mel edge (hz); 0: nyquist", in: 0...192_000) var fmax = 0.0
+        @Param("power_to_db dynamic range below the utterance maximum", in: 0...1_000) var topDB = 80.0
+        @Param("spectral rolloff fraction", in: 0...1) var rolloff = 0.85
+        @Param("rms and zero-crossing frame length", in: 1...65_536) var frameLength = 512
+        @Param("yin lowest f0 (hz)", in: 0...192_000) var pitchFmin = 50.0
+        @Param("yin highest f0 (hz)", in: 0...192_000) var pitchFmax = 500.0
+        @Param("yin frame length", in: 2...65_536) var pitchFrameLength = 1024
+
+        /// The descriptor parameters these params set.
+        var parameters: AcousticParameters {
+            var p = AcousticParameters()
+            p.sampleRate = Double(sampleRate)
+            p.nFFT = nFFT
+            p.hopLength = hopLength
+            p.nMFCC = nMFCC
+            p.nMels = nMels
+            p.fMin = fmin
+            p.fMax = fmax > 0 ? fmax : nil
+            p.topDB = topDB
+            p.rolloffPercent = rolloff
+            p.frameLength = frameLength
+            p.pitchFMin = pitchFmin
+            p.pitchFMax = pitchFmax
+            p.pitchFrameLength = pitchFrameLength
+            return p
+        }
     }
 
     public func run(_ context: NodeContext) async throws -> [String: Artifact] {
         let split = try Phase1Inputs.split(context, input: "split")
+        let parameters = try context.decodeParams(Params.self).parameters
         let descriptors: AcousticDescriptors
-        do { descriptors = try AcousticDescriptors(parameters: Self.parameters(context)) } catch {
+        do { descriptors = try AcousticDescriptors(parameters: parameters) } catch {
             throw NodeError("node '\(context.node.id)': \(error)")
         }
         let rows = try await Self.describe(split.items, descriptors: descriptors, store: context.store,

@@ -21,6 +21,8 @@ public struct ClassifyKind: NodeKind {
 
     public init() {}
 
+    public var paramsType: any KindParams.Type { Params.self }
+
     public var signature: KindSignature {
         KindSignature(
             name: Self.name, version: 2,
@@ -34,40 +36,45 @@ public struct ClassifyKind: NodeKind {
                 OutputSignature("scores", type: ScoreTable.artifactType, "out-of-fold P(member) per item: id, label, fold, score"),
                 OutputSignature("metrics", type: ClassificationMetrics.artifactType, "auc, 95% bootstrap ci, tpr at 1% and 0.1% fpr, roc curve"),
             ],
-            params: [
-                ParamSignature("folds", .int(min: 2), default: .int(10), "number of stratified folds"),
-                ParamSignature("C", .double(min: 1e-12), default: .double(1), "inverse l2 regularisation strength (scikit-learn's C)"),
-                ParamSignature("max_iter", .int(min: 1), default: .int(100), "l-bfgs iterations at most (scikit-learn's max_iter)"),
-                ParamSignature("standardize", .bool, default: .bool(true), "standardise dense columns per training fold"),
-                ParamSignature("bootstrap", .int(min: 1), default: .int(1000), "bootstrap resamples for the auc confidence interval"),
-                ParamSignature("ci", .choice(["oof", "refit"]), default: .string("oof"),
-                               "auc interval: oof = bootstrap of the out-of-fold scores (fast; treats the fitted models as fixed, so it is too narrow on null data), refit = bootstrap of the whole cross-validation, re-fitted per resample (honest; costs 'bootstrap' cross-validations)"),
-                ParamSignature("permutations", .int(min: 0), default: .int(0),
-                               "label permutations for an exact null distribution of the auc and a p-value (0: none; each re-runs the cross-validation)"),
-                ParamSignature("missing", .choice(["error", "drop"]), default: .string("error"),
-                               "split items without a features row: fail, or leave them out (counted in 'dropped_items')"),
-            ],
+            params: Params.signatures,
             seeded: true)
     }
 
+    /// How the auc's interval is drawn.
+    enum Interval: String, ParamChoice { case oof, refit }
+    /// What a split item without a features row does.
+    enum Missing: String, ParamChoice { case error, drop }
+
+    struct Params: KindParams {
+        var classifier = ClassifierParams()
+        @Param("auc interval: oof = bootstrap of the out-of-fold scores (fast; treats the fitted models as fixed, so it is too narrow on null data), refit = bootstrap of the whole cross-validation, re-fitted per resample (honest; costs 'bootstrap' cross-validations)")
+        var ci: Interval = .oof
+        @Param("label permutations for an exact null distribution of the auc and a p-value (0: none; each re-runs the cross-validation)",
+               in: 0...100_000)
+        var permutations = 0
+        @Param("split items without a features row: fail, or leave them out (counted in 'dropped_items')")
+        var missing: Missing = .error
+    }
+
     public func run(_ context: NodeContext) async throws -> [String: Artifact] {
+        let params = try context.decodeParams(Params.self)
         var split = try Phase1Inputs.split(context, input: "labels")
         let inputs = try Phase1Inputs.featureTables(context, input: "features")
         let itemCount = split.items.count
-        if context.string("missing") == "drop" {
+        if params.missing == .drop {
             let present = inputs.map { Set($0.ids) }
             split.items = split.items.filter { item in present.allSatisfy { $0.contains(item.id) } }
         }
         let ids = split.items.map(\.id)
         let labels = try Phase1Inputs.binaryLabels(split, node: context.node.id)
         let tables = try inputs.map { try $0.aligned(to: ids) }
-        let classifier = BlindClassifier(context)
+        let classifier = BlindClassifier(params.classifier, seed: context.seed)
         context.progress.update(done: 0, total: 1, note: "\(classifier.folds) folds, \(ids.count) items")
         let (folds, scores) = try classifier.outOfFold(tables: tables, labels: labels)
         try Task.checkCancellation()
-        let resamples = context.int("bootstrap") ?? 1000
+        let resamples = params.classifier.bootstrap
         var refitAUCs: [Double]?
-        if context.string("ci") == "refit" {
+        if params.ci == .refit {
             refitAUCs = try classifier.refitBootstrapAUCs(tables: tables, labels: labels, resamples: resamples,
                                                           seed: classifier.seed &+ 1) { done in
                 context.progress.update(done: done, total: resamples, note: "refit bootstrap")
@@ -75,7 +82,7 @@ public struct ClassifyKind: NodeKind {
         }
         var metrics = try ClassificationMetrics(scores: scores, labels: labels, resamples: resamples,
                                                 seed: classifier.seed &+ 1, refitAUCs: refitAUCs)
-        let permutations = context.int("permutations") ?? 0
+        let permutations = params.permutations
         if permutations > 0 {
             metrics.permutationAUCs = try classifier.permutationAUCs(
                 tables: tables, labels: labels, permutations: permutations, seed: classifier.seed &+ 2) { done in
@@ -95,11 +102,19 @@ public struct ClassifyKind: NodeKind {
     }
 }
 
+/// The params of the classifier that `classify` and `cross_dataset` share.
+struct ClassifierParams: KindParams {
+    @Param("number of stratified folds", in: 2...1_000) var folds = 10
+    @Param("inverse l2 regularisation strength (scikit-learn's C)", in: 1e-12...1e12, name: "C") var c = 1.0
+    @Param("l-bfgs iterations at most (scikit-learn's max_iter)", in: 1...100_000) var maxIter = 100
+    @Param("standardise dense columns per training fold") var standardize = true
+    @Param("bootstrap resamples for the auc confidence interval", in: 1...1_000_000) var bootstrap = 1000
+}
+
 extension BlindClassifier {
     /// The classifier configured by a node's `folds`, `C`, `max_iter`, `standardize` params and its seed.
-    init(_ context: NodeContext) {
-        self.init(folds: context.int("folds") ?? 10, seed: UInt64(bitPattern: Int64(context.seed)),
-                  c: context.double("C") ?? 1, maxIterations: context.int("max_iter") ?? 100,
-                  standardize: context.bool("standardize") ?? true)
+    init(_ params: ClassifierParams, seed: Int) {
+        self.init(folds: params.folds, seed: UInt64(bitPattern: Int64(seed)), c: params.c, maxIterations: params.maxIter,
+                  standardize: params.standardize)
     }
 }

@@ -18,6 +18,8 @@ public struct CorrelateKind: NodeKind {
 
     public init() {}
 
+    public var paramsType: any KindParams.Type { Params.self }
+
     public var signature: KindSignature {
         KindSignature(
             name: Self.name, version: 2,
@@ -27,14 +29,18 @@ public struct CorrelateKind: NodeKind {
                 InputSignature("b", "a scores artifact (e.g. an mia classifier's)", types: [ScoreTable.artifactType]),
             ],
             outputs: [OutputSignature("correlation", type: Self.artifactType, "r, rho, p-values, cis, and the joined scores")],
-            params: [ParamSignature("confidence", .double(min: 0.5, max: 0.999), default: .double(0.95), "confidence level of the intervals")])
+            params: Params.signatures)
+    }
+
+    struct Params: KindParams {
+        @Param("confidence level of the intervals", in: 0.5...0.999) var confidence = 0.95
     }
 
     public func run(_ context: NodeContext) async throws -> [String: Artifact] {
         let a = try ScoreTable(artifact: context.input("a").load(), what: "input 'a' of node '\(context.node.id)'")
         let b = try ScoreTable(artifact: context.input("b").load(), what: "input 'b' of node '\(context.node.id)'")
         let joined = try Self.join(a, b, node: context.node.id)
-        let confidence = context.double("confidence") ?? 0.95
+        let confidence = try context.decodeParams(Params.self).confidence
         var out = Artifact()
         out.attributes[Artifact.Provenance.type] = .string(Self.artifactType)
         do {

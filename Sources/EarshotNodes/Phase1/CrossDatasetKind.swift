@@ -18,6 +18,8 @@ public struct CrossDatasetKind: NodeKind {
 
     public init() {}
 
+    public var paramsType: any KindParams.Type { Params.self }
+
     public var signature: KindSignature {
         KindSignature(
             name: Self.name, version: 1,
@@ -28,11 +30,18 @@ public struct CrossDatasetKind: NodeKind {
                                types: [FeatureTable.artifactType]),
             ],
             outputs: [OutputSignature("matrix", type: Self.artifactType, "auc (with bootstrap ci) for every pair of datasets")],
-            params: ClassifyKind().signature.params.filter { $0.name != "missing" && $0.name != "permutations" },
+            params: Params.signatures,
             seeded: true)
     }
 
+    struct Params: KindParams {
+        var classifier = ClassifierParams()
+        @Param("not used: every cell's interval is the bootstrap of its out-of-fold scores (kept so that existing keys stay)")
+        var ci: ClassifyKind.Interval = .oof
+    }
+
     public func run(_ context: NodeContext) async throws -> [String: Artifact] {
+        let params = try context.decodeParams(Params.self)
         let node = context.node.id
         let splitInputs = context.inputs["splits"] ?? [], featureInputs = context.inputs["features"] ?? []
         guard !splitInputs.isEmpty, splitInputs.count == featureInputs.count else {
@@ -52,8 +61,8 @@ public struct CrossDatasetKind: NodeKind {
             nonMembers.append(table.selecting(rows: split.items.indices.filter { split.items[$0].label == 0 }))
         }
         let k = names.count
-        let classifier = BlindClassifier(context)
-        let resamples = context.int("bootstrap") ?? 1000
+        let classifier = BlindClassifier(params.classifier, seed: context.seed)
+        let resamples = params.classifier.bootstrap
         var auc = [Double](repeating: 0, count: k * k), lower = auc, upper = auc, positives = auc, negatives = auc
         for i in 0..<k {
             for j in 0..<k {

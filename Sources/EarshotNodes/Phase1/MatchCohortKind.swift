@@ -16,6 +16,8 @@ public struct MatchCohortKind: NodeKind {
 
     public init() {}
 
+    public var paramsType: any KindParams.Type { Params.self }
+
     public var signature: KindSignature {
         KindSignature(
             name: Self.name, version: 1,
@@ -26,10 +28,12 @@ public struct MatchCohortKind: NodeKind {
                 InputSignature("split", "the split to subset", types: [Split.artifactType]),
             ],
             outputs: [OutputSignature("split", type: Split.artifactType, "the matched items (same layout), with cohort_* attributes")],
-            params: [
-                ParamSignature("caliper", .double(min: 0), default: .double(0.2),
-                               "largest logit distance of a pair, in pooled standard deviations of the logit (0: no caliper)"),
-            ])
+            params: Params.signatures)
+    }
+
+    struct Params: KindParams {
+        @Param("largest logit distance of a pair, in pooled standard deviations of the logit (0: no caliper)", in: 0...100)
+        var caliper = 0.2
     }
 
     public func run(_ context: NodeContext) async throws -> [String: Artifact] {
@@ -51,7 +55,7 @@ public struct MatchCohortKind: NodeKind {
             guard s.isFinite else { throw NodeError("node '\(node)': the score of item '\(item.id)' is \(s); scores must be finite") }
             itemScores.append(s)
         }
-        let caliper = context.double("caliper") ?? 0.2
+        let caliper = try context.decodeParams(Params.self).caliper
         let result = PropensityMatcher(caliper: caliper).match(scores: itemScores, labels: labels)
         guard !result.pairs.isEmpty else {
             throw NodeError("node '\(node)': no member/non-member pair lies within the caliper (\(caliper) sd = \(result.width) logit); the classes do not overlap, so no matched cohort exists (raise 'caliper' or use other data)")

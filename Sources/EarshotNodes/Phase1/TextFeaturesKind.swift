@@ -15,26 +15,30 @@ public struct TextFeaturesKind: NodeKind {
 
     public init() {}
 
+    public var paramsType: any KindParams.Type { Params.self }
+
     public var signature: KindSignature {
         KindSignature(
             name: Self.name, version: 1,
             summary: "transcripts for tf-idf (word n-grams, scikit-learn defaults), fitted per training fold by classify",
             inputs: [InputSignature("split", "the items", types: [Split.artifactType])],
             outputs: [OutputSignature("features", type: FeatureTable.artifactType, "text layout: ids, transcripts and tf-idf settings")],
-            params: [
-                ParamSignature("ngram_min", .int(min: 1), default: .int(1), "smallest word n-gram"),
-                ParamSignature("ngram_max", .int(min: 1), default: .int(2), "largest word n-gram"),
-                ParamSignature("min_df", .int(min: 1), default: .int(1), "keep terms in at least this many training documents"),
-                ParamSignature("max_features", .int(min: 0), default: .int(0), "keep the most frequent terms only (0: all)"),
-            ])
+            params: Params.signatures)
+    }
+
+    struct Params: KindParams {
+        @Param("smallest word n-gram", in: 1...16) var ngramMin = 1
+        @Param("largest word n-gram", in: 1...16) var ngramMax = 2
+        @Param("keep terms in at least this many training documents", in: 1...100_000_000) var minDF = 1
+        @Param("keep the most frequent terms only (0: all)", in: 0...100_000_000) var maxFeatures = 0
     }
 
     public func run(_ context: NodeContext) async throws -> [String: Artifact] {
         let split = try Phase1Inputs.split(context, input: "split")
+        let p = try context.decodeParams(Params.self)
         let settings = FeatureTable.TextSettings(
-            ngramMin: context.int("ngram_min") ?? 1, ngramMax: context.int("ngram_max") ?? 2,
-            minDocumentFrequency: context.int("min_df") ?? 1,
-            maxFeatures: (context.int("max_features") ?? 0) > 0 ? context.int("max_features") : nil)
+            ngramMin: p.ngramMin, ngramMax: p.ngramMax, minDocumentFrequency: p.minDF,
+            maxFeatures: p.maxFeatures > 0 ? p.maxFeatures : nil)
         guard settings.ngramMin <= settings.ngramMax else {
             throw NodeError("node '\(context.node.id)': ngram_min \(settings.ngramMin) exceeds ngram_max \(settings.ngramMax); use e.g. ngram_min: 1, ngram_max: 2")
         }

@@ -17,6 +17,8 @@ public struct IndicatorsKind: NodeKind {
 
     public init() {}
 
+    public var paramsType: any KindParams.Type { Params.self }
+
     public var signature: KindSignature {
         // The version is the indicator definitions' version: any change of output bumps MIAIndicators.version.
         KindSignature(
@@ -24,10 +26,12 @@ public struct IndicatorsKind: NodeKind {
             summary: "MIA indicators (perplexity, entropy, Min-k%, Max-k%, Min-k%++, Max-Renyi-K%, zlib ratio, top-1/top-2 gap) per scored item",
             inputs: [InputSignature("scores", "per-token statistics from a score node", types: [TokenScores.artifactType])],
             outputs: [OutputSignature("features", type: "features", "one row per item, 52 indicator columns (lower = more member-like)")],
-            params: [
-                ParamSignature("on_error", .choice(["fail", "skip"]), default: .string("fail"),
-                               "an item without a defined indicator vector: fail the node, or skip it (listed under 'skipped')"),
-            ])
+            params: Params.signatures)
+    }
+
+    struct Params: KindParams {
+        @Param("an item without a defined indicator vector: fail the node, or skip it (listed under 'skipped')")
+        var onError: OnError = .fail
     }
 
     public func run(_ context: NodeContext) async throws -> [String: Artifact] {
@@ -39,7 +43,7 @@ public struct IndicatorsKind: NodeKind {
         } catch {
             throw NodeError("node '\(context.node.id)': the 'scores' input is not a token_scores artifact: \(error)")
         }
-        let skipItems = context.string("on_error") == "skip"
+        let skipItems = try context.decodeParams(Params.self).onError == .skip
         let result = try Self.compute(table, skipItems: skipItems)
         var a = Artifact()
         a.setColumn("id", result.ids)

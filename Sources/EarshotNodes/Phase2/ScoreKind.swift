@@ -16,13 +16,16 @@ import Foundation
 ///
 /// The key holds, besides params and inputs: for a worker, the SHA-256 of its program and of its script
 /// (first argument, when a file), and the model id, weights hash, vocabulary size and code digest (`code_sha256`, when the
-/// worker reports one: its script and shared modules) from its hello (the worker is started once at key time to read it,
-/// once per process); for an import, the file's SHA-256. `earshot run --batch-size N` sends workers that accept
-/// batches N items at once; it is not part of the key (workers return equal results either way).
+/// worker reports one: its script and shared modules) from its hello (a run starts the worker once per process to read
+/// it and remembers it in `IdentityCache`; a plan only reads what was remembered); for an import, the file's SHA-256.
+/// `earshot run --batch-size N` sends workers that accept batches N items at once; it is not part of the key (workers
+/// return equal results either way).
 public struct ScoreKind: NodeKind {
     public static let name = "score"
 
     public init() {}
+
+    public var paramsType: any KindParams.Type { Params.self }
 
     /// Bumped whenever the artifact for the same key would change, including any change of output of the
     /// reference target (`ReferenceTarget`, `NGramLanguageModel`, `AcousticEmbedding`, `WordVocabulary`).
@@ -38,28 +41,42 @@ public struct ScoreKind: NodeKind {
                 InputSignature("background", "reference target: texts the n-gram LM is trained on", required: false, types: ["split"]),
             ],
             outputs: [OutputSignature("scores", type: TokenScores.artifactType, "tokens, decoded text and per-token statistics per item")],
-            params: [
-                ParamSignature("scorer", .any, "{command: [program, args…]}, reference, {reference: {memorize: members|other|text|none, …}} or {import: path}"),
-                ParamSignature("mode", .choice(["self", "reference"]), default: .string("self"), "self: greedy decode then score the model's own tokens; reference: score the transcript"),
-                ParamSignature("prompt", .string, default: .string("Transcribe the input speech."), "instruction sent to instruction-following models"),
-                ParamSignature("max_new_tokens", .int(min: 1), default: .int(32), "upper bound on generated tokens, end-of-text included"),
-                ParamSignature("on_error", .choice(["fail", "skip"]), default: .string("fail"), "an item that cannot be scored: fail the node, or skip it (listed under 'skipped')"),
-                ParamSignature("shard_size", .int(min: 1), default: .int(64), "items per persisted shard (the unit of resumption)"),
-                ParamSignature("timeout", .double(min: 0), default: .double(600), "seconds one item may take before the worker is restarted (0: no limit)"),
-            ])
+            params: Params.signatures)
+    }
+
+    /// `ScoreRequest.Mode` as a param.
+    enum Mode: String, ParamChoice {
+        case selfConditioned = "self", reference
+        var request: ScoreRequest.Mode { self == .reference ? .reference : .selfConditioned }
+    }
+
+    struct Params: KindParams {
+        @Param("{command: [program, args…]}, reference, {reference: {memorize: members|other|text|none, …}} or {import: path}")
+        var scorer: Value
+        @Param("self: greedy decode then score the model's own tokens; reference: score the transcript")
+        var mode: Mode = .selfConditioned
+        @Param("instruction sent to instruction-following models") var prompt = "Transcribe the input speech."
+        @Param("upper bound on generated tokens, end-of-text included", in: 1...65_536) var maxNewTokens = 32
+        @Param("an item that cannot be scored: fail the node, or skip it (listed under 'skipped')") var onError: OnError = .fail
+        @Param("items per persisted shard (the unit of resumption)", in: 1...1_000_000) var shardSize = 64
+        @Param("seconds one item may take before the worker is restarted (0: no limit)", in: 0...604_800) var timeout = 600.0
     }
 
     public func keyExtras(for node: ValidatedNode, context: KeyExtrasContext) async throws -> KeyExtras {
-        switch try ScorerSpec(node.params["scorer"], node: node.id) {
+        switch try ScorerSpec(node.decodeParams(Params.self).scorer, node: node.id) {
         case .command(let argv):
             let worker = try ResolvedWorker(argv: argv, specDirectory: context.specDirectory)
-            let hello = try WorkerIdentityCache.shared.hello(for: worker.command, fingerprint: worker.fingerprint)
-            var external: [String: Value] = [
-                "model_id": .string(hello.modelID), "weights_sha256": .string(hello.weightsSHA256),
-                "vocab_size": .int(hello.vocabularySize),
-            ]
-            if let code = hello.codeSHA256 { external["code_sha256"] = .string(code) }
-            return KeyExtras(files: worker.files, external: external)
+            let identity = try IdentityCache.identity(fingerprint: worker.fingerprint, paths: Array(argv.dropFirst()), context: context) {
+                let hello = try WorkerIdentityCache.shared.hello(for: worker.command, fingerprint: worker.fingerprint)
+                var identity: [String: Value] = ["model_id": .string(hello.modelID), "weights_sha256": .string(hello.weightsSHA256),
+                                                 "vocab_size": .int(hello.vocabularySize)]
+                if let code = hello.codeSHA256 { identity["code_sha256"] = .string(code) }
+                return identity
+            }
+            guard let identity else {
+                return KeyExtras(files: worker.files, unknown: ["the model identity of worker \(worker.command.name), read from its hello when a run starts it"])
+            }
+            return KeyExtras(files: worker.files, external: identity)
         case .importFile(let path):
             let url = ScorerSpec.resolve(path, specDirectory: context.specDirectory)
             do {
@@ -74,27 +91,28 @@ public struct ScoreKind: NodeKind {
 
     public func run(_ context: NodeContext) async throws -> [String: Artifact] {
         let node = context.node.id
-        let scorer = try ScorerSpec(context.params["scorer"], node: node)
+        let params = try context.decodeParams(Params.self)
+        let scorer = try ScorerSpec(params.scorer, node: node)
         let split = try Split(artifact: context.input("split").load())
-        let mode = ScoreRequest.Mode(rawValue: context.string("mode") ?? "self") ?? .selfConditioned
-        let onError = OnError(rawValue: context.string("on_error") ?? "fail") ?? .fail
+        let mode = params.mode.request
+        let onError = params.onError
         let collector = ShardCollector(ids: split.items.map(\.id), labels: split.items.map(\.label),
-                                       shardSize: context.int("shard_size") ?? 64,
+                                       shardSize: params.shardSize,
                                        partial: context.store.partialResults(for: context.key),
                                        onError: onError, progress: context.progress)
         let pending = collector.resume()
         var attributes: [String: AttributeValue] = [
-            "mode": .string(mode.rawValue), "prompt": .string(context.string("prompt") ?? ""),
-            "max_new_tokens": .int(Int64(context.int("max_new_tokens") ?? 32)),
+            "mode": .string(mode.rawValue), "prompt": .string(params.prompt),
+            "max_new_tokens": .int(Int64(params.maxNewTokens)),
         ]
         switch scorer {
         case .command(let argv):
             let worker = try ResolvedWorker(argv: argv, specDirectory: context.specDirectory)
             let expected = WorkerIdentityCache.shared.cached(worker.fingerprint)
             attributes["scorer"] = .string("command")
-            let requests = try pending.map { try request(for: split.items[$0], context: context, mode: mode) }
+            let requests = try pending.map { try request(for: split.items[$0], context: context, params: params) }
             let pool = WorkerPool(command: worker.command, options: WorkerPoolOptions(
-                workers: context.settings.workers, itemTimeout: context.double("timeout") ?? 0,
+                workers: context.settings.workers, itemTimeout: params.timeout,
                 expectedHello: expected, logDirectory: context.workDirectory, batchSize: context.settings.batchSize))
             try await pool.score(requests) { position, outcome in try collector.record(pending[position], outcome) }
             // The identity the key was computed with; else what the workers reported, else a handshake now.
@@ -115,7 +133,7 @@ public struct ScoreKind: NodeKind {
             let target = try ReferenceScorer(setup: setup, split: split, context: context, pending: pending)
             attributes["scorer"] = .string("reference")
             attributes.merge(target.attributes) { $1 }
-            try await target.score(pending, mode: mode, maxNewTokens: context.int("max_new_tokens") ?? 32) { index, outcome in
+            try await target.score(pending, mode: mode, maxNewTokens: params.maxNewTokens) { index, outcome in
                 try collector.record(index, outcome)
             }
         }
@@ -133,9 +151,9 @@ public struct ScoreKind: NodeKind {
         return identity
     }
 
-    func request(for item: Split.Item, context: NodeContext, mode: ScoreRequest.Mode) throws -> ScoreRequest {
+    func request(for item: Split.Item, context: NodeContext, params: Params) throws -> ScoreRequest {
         ScoreRequest(id: item.id, audio: .path(try Split.audioURL(item.audioPath, store: context.store).path),
-                     prompt: context.string("prompt") ?? "", mode: mode, maxNewTokens: context.int("max_new_tokens") ?? 32,
-                     transcript: mode == .reference ? item.text : nil)
+                     prompt: params.prompt, mode: params.mode.request, maxNewTokens: params.maxNewTokens,
+                     transcript: params.mode == .reference ? item.text : nil)
     }
 }

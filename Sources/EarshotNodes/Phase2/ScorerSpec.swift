@@ -172,26 +172,11 @@ struct ResolvedWorker: Sendable {
         throw NodeError("worker program '\(program)' not found on PATH")
     }
 
-    /// The handshake cache key: argv, the file hashes, and the size and modification time of every file
-    /// under the folders the arguments name (a model folder), so editing e.g. a model's
-    /// generation_config.json makes the worker report its new identity without re-hashing the weights here.
+    /// The handshake cache key: argv, the file hashes, and the size and modification time of every file the
+    /// arguments name or hold (a model folder: `IdentityCache.stamps`), so that editing e.g. a model's
+    /// generation_config.json makes a run ask the worker again instead of reusing this process's stale hello.
     var fingerprint: String {
         ([command.program.path] + command.arguments + files.keys.sorted().map { "\($0)=\(files[$0]!.hex)" }
-            + folderStamps).joined(separator: "\u{1F}")
-    }
-
-    private var folderStamps: [String] {
-        command.arguments.flatMap { argument -> [String] in
-            let root = ScorerSpec.resolve(argument, specDirectory: command.directory.path)
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue,
-                  let walk = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.fileSizeKey, .contentModificationDateKey])
-            else { return [] }
-            return walk.compactMap { item -> String? in
-                guard let url = item as? URL, let values = try? url.resourceValues(forKeys: [.fileSizeKey, .contentModificationDateKey]),
-                      let size = values.fileSize else { return nil }
-                return "\(url.path)|\(size)|\(values.contentModificationDate?.timeIntervalSince1970 ?? 0)"
-            }.sorted()
-        }
+            + [IdentityCache.stamps(of: command.arguments, specDirectory: command.directory.path)]).joined(separator: "\u{1F}")
     }
 }

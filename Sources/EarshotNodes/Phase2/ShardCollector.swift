@@ -1,11 +1,12 @@
 import EarshotRun
 import EarshotScoring
+import EarshotSpec
 import EarshotStore
 import Foundation
 
 /// Per-item error policy of a scoring node: `fail` stops the node naming the item; `skip` leaves the
 /// item out and lists it (with the reason) in the artifact's `skipped` table.
-enum OnError: String, Sendable { case fail, skip }
+enum OnError: String, ParamChoice { case fail, skip }
 
 /// Collects item outcomes of a `score` node and publishes each shard as soon as all its items are in.
 ///

@@ -18,8 +18,10 @@ public struct ReportKind: NodeKind {
 
     public init() {}
 
+    public var paramsType: any KindParams.Type { Params.self }
+
     /// The CSV outputs and the layout param each needs.
-    static let csvOutputs: [(output: String, param: String)] = [("table1_csv", "table1"), ("table2_csv", "table2"), ("heatmap_csv", "heatmap")]
+    static var csvOutputs: [(output: String, param: KeyPath<Params, Value>)] { [("table1_csv", \.table1), ("table2_csv", \.table2), ("heatmap_csv", \.heatmap)] }
 
     public var signature: KindSignature {
         KindSignature(
@@ -34,17 +36,22 @@ public struct ReportKind: NodeKind {
                 OutputSignature("table2_csv", type: FileArtifact.artifactType, "table2.csv (when table2 is given)"),
                 OutputSignature("heatmap_csv", type: FileArtifact.artifactType, "heatmap.csv, one row per matrix cell (when heatmap is given)"),
             ],
-            params: [
-                ParamSignature("title", .string, default: .string("Earshot report"), "the report's title"),
-                ParamSignature("table1", .any, default: .array([]), "rows {dataset, model, mia: id, blind: {metadata|text|acoustic: id}, r: {same keys: correlation id}}"),
-                ParamSignature("table2", .any, default: .array([]), "rows {dataset, model, original|silence|noise|synthesized: metrics or aggregate id}"),
-                ParamSignature("heatmap", .any, default: .array([]), "auc_matrix id(s), or {matrix: id, label: text}"),
-                ParamSignature("roc", .any, default: .array([]), "metrics ids (or {metrics: id, label: text}) whose roc curves to plot"),
-                ParamSignature("scatter", .any, default: .array([]), "correlation ids, or {x: scores id, y: scores id, r: correlation id, label, x_label, y_label}"),
-            ],
+            params: Params.signatures,
             dynamicOutputs: { params in
-                ["markdown", "html", "json"] + Self.csvOutputs.filter { !(Self.isEmpty(params[$0.param])) }.map(\.output)
+                let p = (try? Params(decoding: params, lenient: true)) ?? Params()
+                return ["markdown", "html", "json"] + Self.csvOutputs.filter { !Self.isEmpty(p[keyPath: $0.param]) }.map(\.output)
             })
+    }
+
+    struct Params: KindParams {
+        @Param("the report's title") var title = "Earshot report"
+        @Param("rows {dataset, model, mia: id, blind: {metadata|text|acoustic: id}, r: {same keys: correlation id}}")
+        var table1: Value = .array([])
+        @Param("rows {dataset, model, original|silence|noise|synthesized: metrics or aggregate id}") var table2: Value = .array([])
+        @Param("auc_matrix id(s), or {matrix: id, label: text}") var heatmap: Value = .array([])
+        @Param("metrics ids (or {metrics: id, label: text}) whose roc curves to plot") var roc: Value = .array([])
+        @Param("correlation ids, or {x: scores id, y: scores id, r: correlation id, label, x_label, y_label}")
+        var scatter: Value = .array([])
     }
 
     static func isEmpty(_ value: Value?) -> Bool {
@@ -57,7 +64,7 @@ public struct ReportKind: NodeKind {
 
     static func layout(_ node: ValidatedNode) throws -> ReportLayout {
         do {
-            let layout = try ReportLayout(params: node.params)
+            let layout = try ReportLayout(params: node.decodeParams(Params.self).values)
             try ReportBuilder.checkNames(layout, bound: (node.inputs["tables"] ?? []).map { ($0.node, $0.output) })
             return layout
         } catch let error as ReportError {

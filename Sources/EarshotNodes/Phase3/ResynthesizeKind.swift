@@ -24,9 +24,11 @@ import Foundation
 /// `resynthesis_condition`, `resynthesis_realization`, `resynthesis_seed` and the condition's settings.
 public struct ResynthesizeKind: NodeKind {
     public static let name = "resynthesize"
-    public static let conditions = ["original", "silence", "noise", "tts", "command"]
+    public static let conditions = Condition.allCases.map(\.rawValue)
 
     public init() {}
+
+    public var paramsType: any KindParams.Type { Params.self }
 
     public var signature: KindSignature {
         KindSignature(
@@ -34,33 +36,54 @@ public struct ResynthesizeKind: NodeKind {
             summary: "replace each item's audio (original, silence, gaussian noise, espeak-ng tts with other voices, or an external tts/tta program), one split per seeded realization",
             inputs: [InputSignature("split", "the split whose audio is replaced", types: [Split.artifactType])],
             outputs: [OutputSignature("r0", type: Split.artifactType, "realization 0 (r1, r2, … follow up to realizations − 1)")],
-            params: [
-                ParamSignature("condition", .choice(Self.conditions), "original | silence | noise | tts | command"),
-                ParamSignature("realizations", .int(min: 1, max: 100), default: .int(3), "seeded realizations, one output split each (r0, r1, …)"),
-                ParamSignature("sample_rate", .int(min: 1000), default: .int(16_000), "rate of the written clips, hz"),
-                ParamSignature("noise_level", .double(min: 0), default: .double(0.05), "noise: rms of the noise (full scale 1)"),
-                ParamSignature("snr_db", .any, default: .null, "noise: when set, the noise rms is the original's rms at this snr (db) instead of noise_level"),
-                ParamSignature("voices", .any, default: .array(ResynthesisVoices.defaultVoices), "tts: espeak-ng voices ('en-gb+m3' or {voice, rate, pitch}); command: voice names passed on"),
-                ParamSignature("command", .list(.string), default: .array([]), "command: the synthesis program and its arguments (schemas/synthesis-protocol.md)"),
-                ParamSignature("timeout", .double(min: 0), default: .double(600), "command: seconds per item before the program is killed (0: no limit)"),
-            ],
+            params: Params.signatures,
             seeded: true,
-            dynamicOutputs: { params in (0..<max(1, params["realizations"]?.intValue ?? 3)).map { "r\($0)" } })
+            dynamicOutputs: { params in Self.outputs((try? Params(decoding: params, lenient: true))?.realizations ?? Params().realizations) })
     }
+
+    enum Condition: String, ParamChoice { case original, silence, noise, tts, command }
+
+    struct Params: KindParams {
+        @Param("original | silence | noise | tts | command") var condition: Condition
+        @Param("seeded realizations, one output split each (r0, r1, …)", in: 1...100) var realizations = 3
+        @Param("rate of the written clips, hz", in: 1_000...384_000) var sampleRate = 16_000
+        @Param("noise: rms of the noise (full scale 1)", in: 0...10) var noiseLevel = 0.05
+        @Param("noise: when set, the noise rms is the original's rms at this snr (db) instead of noise_level", in: -60...120)
+        var snrDB: Double? = nil
+        @Param("tts: espeak-ng voices ('en-gb+m3' or {voice, rate, pitch}); command: voice names passed on")
+        var voices: Value = .array(ResynthesisVoices.defaultVoices)
+        @Param("command: the synthesis program and its arguments (schemas/synthesis-protocol.md)") var command: [String] = []
+        @Param("command: seconds per item before the program is killed (0: no limit)", in: 0...604_800) var timeout = 600.0
+    }
+
+    /// Output names of a node with this many realizations.
+    static func outputs(_ realizations: Int) -> [String] { (0..<max(1, realizations)).map { "r\($0)" } }
 
     public func keyExtras(for node: ValidatedNode, context: KeyExtrasContext) async throws -> KeyExtras {
         var external: [String: Value] = [:]
         var files: [String: Digest] = [:]
-        switch node.params["condition"]?.stringValue {
-        case "tts":
-            external["espeak_ng"] = .string(try Self.espeakVersion(node: node.id))
-        case "command":
-            let argv = node.params["command"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let params = try node.decodeParams(Params.self)
+        switch params.condition {
+        case .tts:
+            // The version line identifies espeak-ng's output; a plan reads what a run remembered for this program file.
+            let program = (try? ResolvedWorker.locate("espeak-ng", specDirectory: context.specDirectory))?.path ?? "espeak-ng"
+            let identity = try IdentityCache.identity(fingerprint: "espeak-ng --version", paths: [program], context: context) {
+                ["espeak_ng": .string(try Self.espeakVersion(node: node.id))]
+            }
+            guard let identity else { return KeyExtras(unknown: ["the espeak-ng version, read when a run starts it"]) }
+            external = identity
+        case .command:
+            let argv = params.command
             let resolved = try SynthesisWorker.resolve(argv: argv, specDirectory: context.specDirectory, node: node.id)
-            let hello = try SynthesisWorker.IdentityCache.shared.hello(for: resolved)
             files = resolved.files
-            external["model_id"] = .string(hello.modelID)
-            external["weights_sha256"] = .string(hello.weightsSHA256)
+            let identity = try IdentityCache.identity(fingerprint: resolved.fingerprint, paths: Array(argv.dropFirst()), context: context) {
+                let hello = try SynthesisWorker.IdentityCache.shared.hello(for: resolved)
+                return ["model_id": .string(hello.modelID), "weights_sha256": .string(hello.weightsSHA256)]
+            }
+            guard let identity else {
+                return KeyExtras(files: files, unknown: ["the model identity of synthesis program \(resolved.command.name), read from its hello when a run starts it"])
+            }
+            external = identity
         default:
             break
         }
@@ -83,25 +106,22 @@ public struct ResynthesizeKind: NodeKind {
         let node = context.node.id
         let input = try context.input("split").load()
         let split = try Split(artifact: input)
-        let condition = context.string("condition") ?? "original"
-        let realizations = context.int("realizations") ?? 3
-        let outputs = (0..<realizations).map { "r\($0)" }
-        if condition == "original" {
+        let params = try context.decodeParams(Params.self)
+        let condition = params.condition
+        let outputs = Self.outputs(params.realizations)
+        if condition == .original {
             return Dictionary(uniqueKeysWithValues: outputs.map { ($0, input) })
         }
-        let rate = context.int("sample_rate") ?? 16_000
-        var settings: [String: AttributeValue] = ["resynthesis_condition": .string(condition), "resynthesis_seed": .int(Int64(context.seed)),
+        let rate = params.sampleRate
+        var settings: [String: AttributeValue] = ["resynthesis_condition": .string(condition.rawValue), "resynthesis_seed": .int(Int64(context.seed)),
                                                   "resynthesis_sample_rate": .int(Int64(rate))]
         let make: @Sendable (Split.Item, Int, URL) throws -> Clip
         switch condition {
-        case "silence":
+        case .silence:
             make = { item, _, _ in Clip(samples: ResynthesisSignal.silence(count: Int((item.duration * Double(rate)).rounded())), voice: "") }
-        case "noise":
-            let snr = context.params["snr_db"]?.doubleValue
-            if context.params["snr_db"] != nil, context.params["snr_db"] != .null, snr == nil {
-                throw NodeError("node '\(node)': snr_db must be a number (decibels) or null, got \(context.params["snr_db"]!)")
-            }
-            let level = context.double("noise_level") ?? 0.05
+        case .noise:
+            let snr = params.snrDB
+            let level = params.noiseLevel
             if let snr { settings["resynthesis_snr_db"] = .double(snr) } else { settings["resynthesis_noise_level"] = .double(level) }
             let store = context.store, seed = context.seed
             make = { item, r, _ in
@@ -113,8 +133,8 @@ public struct ResynthesizeKind: NodeKind {
                 let rms = ResynthesisSignal.rms(original) * pow(10, -snr / 20)
                 return Clip(samples: ResynthesisSignal.gaussianNoise(count: original.count, rms: rms, seed: noiseSeed), voice: "")
             }
-        case "tts":
-            let voices = try ResynthesisVoices(param: context.params["voices"], split: split.attributes, node: node)
+        case .tts:
+            let voices = try ResynthesisVoices(param: params.voices, split: split.attributes, node: node)
             settings["resynthesis_voices"] = .strings(voices.voices.map(\.description))
             settings["resynthesis_espeak_ng"] = .string(try Self.espeakVersion(node: node))
             let seed = context.seed
@@ -127,11 +147,13 @@ public struct ResynthesizeKind: NodeKind {
                 let samples = try Resampler(sourceRate: speech.sampleRate, targetRate: rate).resample(speech.samples)
                 return Clip(samples: samples, voice: "espeak-ng:\(voice.description)")
             }
-        default:
-            return try await runCommand(context, split: split, input: input, settings: settings, rate: rate, outputs: outputs)
+        case .command:
+            return try await runCommand(context, params: params, split: split, input: input, settings: settings, outputs: outputs)
+        case .original:
+            return Dictionary(uniqueKeysWithValues: outputs.map { ($0, input) })
         }
         var result: [String: Artifact] = [:]
-        let sameEveryTime = condition == "silence"
+        let sameEveryTime = condition == .silence
         for (r, output) in outputs.enumerated() {
             if sameEveryTime, r > 0 { result[output] = result[outputs[0]]; continue }
             try Task.checkCancellation()
@@ -152,12 +174,13 @@ public struct ResynthesizeKind: NodeKind {
     }
 
     /// The `command` condition: one program, items in split order.
-    func runCommand(_ context: NodeContext, split: Split, input: Artifact, settings: [String: AttributeValue], rate: Int,
+    func runCommand(_ context: NodeContext, params: Params, split: Split, input: Artifact, settings: [String: AttributeValue],
                     outputs: [String]) async throws -> [String: Artifact] {
         let node = context.node.id
-        let resolved = try SynthesisWorker.resolve(argv: context.strings("command"), specDirectory: context.specDirectory, node: node)
-        let voiceNames = (context.params["voices"]?.arrayValue ?? []).compactMap { $0.stringValue ?? $0.objectValue?["voice"]?.stringValue }
-        let timeout = context.double("timeout") ?? 600
+        let rate = params.sampleRate
+        let resolved = try SynthesisWorker.resolve(argv: params.command, specDirectory: context.specDirectory, node: node)
+        let voiceNames = (params.voices.arrayValue ?? []).compactMap { $0.stringValue ?? $0.objectValue?["voice"]?.stringValue }
+        let timeout = params.timeout
         let seed = context.seed
         let clipsPerRealization: [[Clip]] = try await Self.onThread {
             let worker = try SynthesisWorker(resolved, stderr: context.workDirectory.appendingPathComponent("synthesis.stderr"))

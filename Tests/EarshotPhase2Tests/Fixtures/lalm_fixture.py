@@ -7,7 +7,7 @@ An AUDIO_PATH that does not exist yet and ends in "stereo44k.wav" is first writt
 
 For every ARCH, in one process (imports are the slow part):
   * OUT_DIR/ARCH: workers/make_tiny_lalm.py's model (seed 0, the converter's generation config), with a
-    second end-of-sequence id in generation_config.json — the token the model greedily writes third for
+    second end-of-sequence id in generation_config.json — the token the model greedily writes sixth for
     the first audio — so that item decodes through the end-of-sequence path (real models also list
     several ids: Qwen's <|im_end|> and <|endoftext|>);
   * OUT_DIR/ARCH-hostile: the same weights, tokenizer and ids with a generation config that sets
@@ -68,7 +68,7 @@ def main():
         folder = make_tiny_lalm.build(arch, os.path.join(out, arch))
         backend = hf_lalm.HFBackend(arch, folder, "cpu", "float32")
         first = load_audio({"audio_path": items[0][1]})
-        stop = greedy(backend, first, prompt, 3)[-1]
+        stop = greedy(backend, first, prompt, 6)[-1]
         config_path = os.path.join(folder, "generation_config.json")
         with open(config_path) as f:
             config = json.load(f)

@@ -1,0 +1,207 @@
+import EarshotGraph
+import EarshotSpec
+import EarshotStore
+import Foundation
+
+/// Drives a run: resolves each node's key once its inputs exist, serves hits inline (no task, which keeps no-op
+/// re-runs fast), and hands misses to a `NodeDispatcher`, keeping at most `jobs` in flight in a task group.
+///
+/// Ready nodes start in topological (file) order. The first failure cancels the running nodes and starts no more,
+/// unless `keepGoing`, in which case only the failed node's downstream is skipped. Cancelling the calling task
+/// (Ctrl-C) cancels every node. The scheduler writes the node reports, the experiment's latest keys (for `why`) and
+/// the run record.
+public struct Scheduler: Sendable {
+    public let run: RunContext
+    public let dispatcher: any NodeDispatcher
+
+    public init(_ run: RunContext, dispatcher: any NodeDispatcher) {
+        self.run = run
+        self.dispatcher = dispatcher
+    }
+
+    /// Runs every node that is not cached and returns what happened to each. Writes a run record.
+    public func execute() async -> RunSummary {
+        let started = Date()
+        let graph = run.graph, store = run.store, board = run.board, options = run.options
+        let resolver = run.resolver
+        let n = graph.nodes.count
+        var remaining = graph.dependencies.map(\.count)
+        var outputs: [String: [String: OutputObject]] = [:]
+        var reports = [NodeReport?](repeating: nil, count: n)
+        var ready = MinHeap((0..<n).filter { remaining[$0] == 0 })
+        var stopping = false
+        // Latest keys per node (for `why`), flushed every 2 s and at the end rather than per node.
+        var latestChanges: [String: Digest] = [:]
+        var lastRefsFlush = Date()
+
+        func release(_ i: Int) {
+            for d in graph.dependents[i] {
+                remaining[d] -= 1
+                if remaining[d] == 0 { ready.push(d) }
+            }
+        }
+        func skipDownstream(of i: Int, reason: String) {
+            for d in graph.downstream(of: i) where reports[d] == nil {
+                let node = graph.nodes[d]
+                reports[d] = NodeReport(id: node.id, kind: node.signature.name, status: .cancelled, reason: reason)
+                board?.finished(node: node.id, status: "skip", seconds: nil, detail: reason)
+            }
+        }
+
+        await withTaskGroup(of: (Int, DispatchResult, Double).self) { group in
+            var running = 0
+            func fail(_ i: Int, _ message: String, key: Digest? = nil, seconds: Double? = nil) {
+                let node = graph.nodes[i]
+                reports[i] = NodeReport(id: node.id, kind: node.signature.name, status: .failed, key: key?.hex, seconds: seconds, reason: message)
+                board?.finished(node: node.id, status: "failed", seconds: seconds, detail: message)
+                if options.keepGoing {
+                    skipDownstream(of: i, reason: "upstream '\(node.id)' failed")
+                } else if !stopping {
+                    stopping = true
+                    group.cancelAll()
+                }
+            }
+            while true {
+                while running < options.jobs, !stopping, let i = ready.pop() {
+                    if Task.isCancelled { stopping = true; break }
+                    guard reports[i] == nil else { continue }
+                    let node = graph.nodes[i]
+                    let resolution: KeyResolution
+                    do {
+                        resolution = try await resolver.resolve(node, upstream: outputs)
+                    } catch {
+                        fail(i, "\(error)")
+                        continue
+                    }
+                    switch resolution {
+                    case .hit(let resolved, let record):
+                        outputs[node.id] = record.outputs
+                        if resolver.latest[node.id] != resolved.key { latestChanges[node.id] = resolved.key }
+                        reports[i] = NodeReport(id: node.id, kind: node.signature.name, status: .cached, key: resolved.key.hex,
+                                                outputs: record.outputs.mapValues(\.object.hex))
+                        board?.finished(node: node.id, status: "cached", seconds: nil)
+                        release(i)
+                    case .miss(let resolved, let reason):
+                        let job = NodeJob(node: node, key: resolved.key, keyInputs: resolved.keyInputs,
+                                          inputs: run.inputArtifacts(for: node, outputs: outputs), reason: reason,
+                                          progress: ProgressHandle(board: board, node: node.id))
+                        reports[i] = NodeReport(id: node.id, kind: node.signature.name, status: .cancelled, key: resolved.key.hex,
+                                                reason: reason.summary)
+                        board?.started(node: node.id, kind: node.signature.name)
+                        running += 1
+                        group.addTask {
+                            let t0 = Date()
+                            let result = await dispatcher.dispatch(job, in: run)
+                            return (i, result, Date().timeIntervalSince(t0))
+                        }
+                    case .unknown(let identities):
+                        // Resolving with purpose .run learns every identity; a provider that still cannot is a bug.
+                        fail(i, "the key cannot be computed: \(identities.joined(separator: "; ")) is unknown")
+                    }
+                }
+                if running == 0 { break }
+                guard let (i, result, seconds) = await group.next() else { break }
+                running -= 1
+                let node = graph.nodes[i]
+                let key = reports[i]?.key
+                let reason = reports[i]?.reason
+                defer { if !result.warnings.isEmpty { reports[i]?.warnings = result.warnings } }
+                switch result.outcome {
+                case .reused(let record, let note):
+                    outputs[node.id] = record.outputs
+                    latestChanges[node.id] = record.key
+                    reports[i] = NodeReport(id: node.id, kind: node.signature.name, status: .cached, key: record.key.hex,
+                                            outputs: record.outputs.mapValues(\.object.hex), seconds: seconds, reason: note)
+                    board?.finished(node: node.id, status: "reused", seconds: seconds, detail: note)
+                    release(i)
+                case .ran(let record):
+                    outputs[node.id] = record.outputs
+                    latestChanges[node.id] = record.key
+                    if Date().timeIntervalSince(lastRefsFlush) > 2 {
+                        try? store.updateLatestKeys(latestChanges, experiment: graph.experiment)
+                        latestChanges = [:]
+                        lastRefsFlush = Date()
+                    }
+                    reports[i] = NodeReport(id: node.id, kind: node.signature.name, status: .ran, key: record.key.hex,
+                                            outputs: record.outputs.mapValues(\.object.hex), seconds: seconds, reason: reason)
+                    board?.finished(node: node.id, status: "ran", seconds: seconds)
+                    release(i)
+                case .failed(let message):
+                    fail(i, message, key: key.flatMap(Digest.init(hex:)), seconds: seconds)
+                case .cancelled:
+                    reports[i] = NodeReport(id: node.id, kind: node.signature.name, status: .cancelled, key: key, seconds: seconds,
+                                            reason: Task.isCancelled ? "interrupted" : "cancelled after another node failed")
+                    board?.finished(node: node.id, status: "cancel", seconds: seconds)
+                }
+                if Task.isCancelled { stopping = true }
+            }
+        }
+        await dispatcher.finish(run)
+        let final = graph.nodes.enumerated().map { i, node in
+            reports[i] ?? NodeReport(id: node.id, kind: node.signature.name, status: .cancelled,
+                                     reason: Task.isCancelled ? "interrupted" : "not started: the run stopped after a failure")
+        }
+        try? store.updateLatestKeys(latestChanges, experiment: graph.experiment)
+        board?.close()
+        let summary = RunSummary(experiment: graph.experiment, nodes: final, seconds: Date().timeIntervalSince(started))
+        writeRunRecord(summary, started: started)
+        return summary
+    }
+
+    func writeRunRecord(_ summary: RunSummary, started: Date) {
+        let stamp = ISO8601DateFormatter().string(from: started).replacingOccurrences(of: ":", with: "")
+        let name = "\(stamp)-\(ProcessInfo.processInfo.processIdentifier)-\(FileSystem.safeName(run.graph.experiment))"
+        let record = RunRecord(spec: run.graph.specFile, startedAt: started, producer: run.options.producer, jobs: run.options.jobs,
+                               summary: summary)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        if let data = try? encoder.encode(record) { try? run.store.writeRunRecord(data, name: name) }
+    }
+}
+
+/// What a run leaves under `runs/` in the store.
+public struct RunRecord: Codable, Sendable {
+    public var spec: String
+    public var startedAt: Date
+    public var producer: String
+    public var jobs: Int
+    public var summary: RunSummary
+}
+
+/// A binary min-heap of node positions: ready nodes start in topological (file) order.
+struct MinHeap {
+    private var items: [Int] = []
+
+    init(_ initial: [Int]) { for i in initial { push(i) } }
+
+    mutating func push(_ x: Int) {
+        items.append(x)
+        var c = items.count - 1
+        while c > 0 {
+            let p = (c - 1) / 2
+            if items[p] <= items[c] { break }
+            items.swapAt(p, c)
+            c = p
+        }
+    }
+
+    mutating func pop() -> Int? {
+        guard let top = items.first else { return nil }
+        let last = items.removeLast()
+        if !items.isEmpty {
+            items[0] = last
+            var p = 0
+            while true {
+                let l = 2 * p + 1, r = l + 1
+                var m = p
+                if l < items.count && items[l] < items[m] { m = l }
+                if r < items.count && items[r] < items[m] { m = r }
+                if m == p { break }
+                items.swapAt(p, m)
+                p = m
+            }
+        }
+        return top
+    }
+}
