@@ -30,6 +30,10 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // MARK: engine
+        /// Starting programs: posix_spawn with owned descriptors, reaped children, process groups; PATH lookup.
+        .target(name: "EarshotProcess", dependencies: ["CEarshotSpawn"]),
+        /// glibc's posix_spawn GNU extensions (closefrom, chdir) and pipe2, which Swift's Glibc module does not show.
+        .target(name: "CEarshotSpawn"),
         /// YAML experiment file → typed spec with source marks, foreach expansion, overrides, validation.
         .target(name: "EarshotSpec", dependencies: [.product(name: "Yams", package: "Yams")]),
         /// Content-addressed artifacts (deterministic HDF5), action index, hashing, fingerprints, verify, gc.
@@ -37,28 +41,29 @@ let package = Package(
         /// DAG, waves, node keys (SHA-256 of canonical JSON), the printable plan and `why` explanations.
         .target(name: "EarshotGraph", dependencies: ["EarshotSpec", "EarshotStore"]),
         /// Executors (local structured concurrency), the node-kind protocol, progress, run records.
-        .target(name: "EarshotRun", dependencies: ["EarshotGraph", "EarshotStore", "EarshotSpec"]),
+        .target(name: "EarshotRun", dependencies: ["EarshotGraph", "EarshotStore", "EarshotSpec", "EarshotProcess"]),
         /// Decode (libsndfile), resample (soxr), STFT (FFTW), WAV encode, signal effects, espeak-ng synthesis.
-        .target(name: "EarshotAudio", dependencies: ["CSndFile", "CSoxr", "CFFTW"]),
+        .target(name: "EarshotAudio", dependencies: ["CSndFile", "CSoxr", "CFFTW", "EarshotProcess"]),
         /// Acoustic descriptors (MFCC, spectral, YIN pitch, RMS, ZCR) and their pooling.
         .target(name: "EarshotFeatures", dependencies: ["EarshotAudio"]),
-        /// Dataset loaders (manifests, LibriSpeech, Kaldi), balanced cohorts, the split artifact, synthetic corpora.
-        .target(name: "EarshotData", dependencies: ["EarshotStore", "EarshotAudio", "EarshotLearn"]),
+        /// Dataset loaders (corpora in their owners' layouts, manifests, Kaldi, lhotse, Hub parquet), balanced cohorts,
+        /// the split artifact, synthetic corpora.
+        .target(name: "EarshotData", dependencies: ["EarshotStore", "EarshotAudio", "EarshotLearn", "CZlib"]),
         /// Markdown/CSV/JSON tables and a self-contained HTML report with SVG figures, rendered from artifacts.
         .target(name: "EarshotReport", dependencies: ["EarshotStore", "EarshotSpec"]),
         /// Phase 1/2 numerics: TF-IDF, logistic regression (dense + sparse, L-BFGS), stratified CV, ROC/AUC/TPR@FPR,
         /// bootstrap, Pearson/Spearman. Foundation only.
         .target(name: "EarshotLearn"),
         /// Per-token statistics, MIA indicators and the scoring-worker protocol messages.
-        .target(name: "EarshotScoring", dependencies: ["CZlib", "EarshotStore", "EarshotAudio", "EarshotFeatures"]),
+        .target(name: "EarshotScoring", dependencies: ["CZlib", "EarshotStore", "EarshotAudio", "EarshotFeatures", "EarshotProcess"]),
         /// The registry of node kinds: inputs, outputs, params, version and implementation of each.
         .target(name: "EarshotNodes", dependencies: [
             "EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec", "EarshotData", "EarshotAudio", "EarshotFeatures",
-            "EarshotLearn", "EarshotScoring", "EarshotReport",
+            "EarshotLearn", "EarshotScoring", "EarshotReport", "EarshotProcess",
         ]),
         /// The `earshot` command: argument parsing, printing, exit codes.
         .executableTarget(name: "earshot", dependencies: [
-            "EarshotNodes", "EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec",
+            "EarshotNodes", "EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec", "EarshotData",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -97,8 +102,9 @@ let package = Package(
 
         // MARK: benchmarks
         /// `swift run -c release earshot-bench engine`: plan and no-op re-run times for generated 10k/100k-node experiments.
+        /// `earshot-bench stress`: 10k/50k shell-step DAGs under `ulimit -n 1024` vs Snakemake; `earshot-bench command-noop`.
         .executableTarget(name: "earshot-bench", dependencies: [
-            "EarshotTestKinds", "EarshotNodes", "EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec",
+            "EarshotTestKinds", "EarshotNodes", "EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec", "EarshotProcess",
             .product(name: "Yams", package: "Yams"),
         ], path: "Benchmarks/earshot-bench"),
         /// `swift run -c release data-bench [decode|noop|synth|all]`: decode+resample vs librosa, no-op load_split, synthesis.

@@ -2,7 +2,7 @@
 
 Usage (one thread, from the repository root):
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 NUMBA_NUM_THREADS=1 \
-        /work/scratch/venv/bin/python Benchmarks/acoustic_reference.py FILE.wav [FILE.wav ...]
+        .bench-venv/bin/python Benchmarks/acoustic_reference.py FILE.wav [FILE.wav ...]
 
 Each file is loaded with `librosa.load(sr=16000, res_type='soxr_hq')` (not timed); then MFCC (13 of 40
 Slaney mel bands, n_fft 512, hop 160), spectral centroid, bandwidth and rolloff, RMS and ZCR (frame 512) and

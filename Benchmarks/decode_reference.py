@@ -1,7 +1,7 @@
 """Times `librosa.load(path, sr=16000, res_type='soxr_hq')` — the reference for Earshot's `AudioLoader.load`.
 
 Usage (one thread, from the repository root):
-    OMP_NUM_THREADS=1 /work/scratch/venv/bin/python Benchmarks/decode_reference.py FILE [FILE ...]
+    OMP_NUM_THREADS=1 .bench-venv/bin/python Benchmarks/decode_reference.py FILE [FILE ...]
 
 Decodes and resamples every file once after one untimed warm-up load of the first file (so imports and
 library loading are not counted), and prints one JSON line with the total and per-audio-hour time

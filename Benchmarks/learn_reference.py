@@ -1,7 +1,7 @@
 """scikit-learn side of the EarshotLearn benchmark: 10-fold TF-IDF (1-2 grams) + logistic regression.
 
 Usage (from the repository root):
-    /work/scratch/venv/bin/python Benchmarks/learn_reference.py --tsv /tmp/learn_bench.tsv [--documents 5000]
+    bash scripts/bench-env.sh && .bench-venv/bin/python Benchmarks/learn_reference.py --tsv /tmp/learn_bench.tsv [--documents 5000]
         [--seed 13] [--folds-out /tmp/learn_bench_folds.txt] [--repeats 3]
 
 The TSV (one "label<TAB>text" line per document, label 1 = member, 0 = non-member) is read when it exists and

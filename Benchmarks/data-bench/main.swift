@@ -2,13 +2,16 @@
 //
 // decode — decode + resample to 16 kHz of the same generated files (24 × 20 s, then 240 × 3 s) by Earshot (`AudioLoader.load`, one thread) and by
 //          `librosa.load(sr=16000, res_type='soxr_hq')` (Benchmarks/decode_reference.py, one thread); prints both
-//          CPU times and the ratio. Python: $EARSHOT_PYTHON, else /work/scratch/venv/bin/python.
+//          CPU times and the ratio. Python: $EARSHOT_PYTHON, else the checkout's
+//          .bench-venv/bin/python (made by scripts/bench-env.sh).
 //          Also prints the libraries' floor: the same files through the same libsndfile and libsoxr calls with no
 //          Earshot code around them (see `libraryFloor`) — time any tool built on these libraries spends at least,
 //          so librosa / floor bounds the speedup it can show. Earshot and the floor: fastest of three passes.
 // noop   — a `load_split` over 10,000 WAV files (5,000 per side): the first run, then a no-op re-run in a fresh
 //          process (fingerprints on disk, nothing in memory), timed from outside and inside that process.
 // synth  — a matched and a shifted `synth_corpus` of 200 + 200 utterances, wall time each.
+// sources — inspect and load_split (2 × 2,500) on 100,000-row hf_parquet and lhotse sources, and no-op re-runs
+//          (SourcesBench.swift).
 import CSndFile
 import CSoxr
 import EarshotAudio
@@ -104,7 +107,7 @@ func decodeBenchmark(count: Int, seconds: Double) throws {
         earshotWall = min(earshotWall, Date().timeIntervalSince(wall0))
         floorCPU = min(floorCPU, try libraryFloor(files))
     }
-    let python = ProcessInfo.processInfo.environment["EARSHOT_PYTHON"] ?? "/work/scratch/venv/bin/python"
+    let python = ProcessInfo.processInfo.environment["EARSHOT_PYTHON"] ?? repository.appendingPathComponent(".bench-venv/bin/python").path
     let process = Process()
     process.executableURL = URL(fileURLWithPath: python)
     process.arguments = [repository.appendingPathComponent("Benchmarks/decode_reference.py").path] + files.map(\.path)
@@ -263,12 +266,13 @@ do {
     case "noop": try await noopBenchmark()
     case "noop-rerun": try await noopRerun(URL(fileURLWithPath: arguments[1]))
     case "synth": try await synthBenchmark()
+    case "sources": try await SourcesBench.run()
     case "all":
         try decodeBenchmark()
         try await noopBenchmark()
         try await synthBenchmark()
     default:
-        FileHandle.standardError.write(Data("usage: data-bench [decode|noop|synth|all]\n".utf8))
+        FileHandle.standardError.write(Data("usage: data-bench [decode|noop|synth|sources|all]\n".utf8))
         exit(2)
     }
 } catch {

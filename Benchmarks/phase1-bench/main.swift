@@ -11,7 +11,7 @@
 // learn: `Benchmarks/learn_reference.py` writes 5,000 documents and scikit-learn's 10 stratified folds, and
 //   times 10-fold TfidfVectorizer(1, 2) + LogisticRegression(C=1); Earshot runs `classify`'s pipeline
 //   (`BlindClassifier` on a `text` feature table: per-fold TokenizedCorpus TF-IDF + L-BFGS) with those folds.
-// Python: $EARSHOT_PYTHON, else /work/scratch/venv/bin/python. Run under `taskset -c 0` for one core (the
+// Python: $EARSHOT_PYTHON, else the checkout's .bench-venv/bin/python (made by scripts/bench-env.sh). Run under `taskset -c 0` for one core (the
 // Python child inherits the affinity).
 import EarshotAudio
 import EarshotFeatures
@@ -20,7 +20,8 @@ import EarshotNodes
 import Foundation
 
 let benchmarks = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent().deletingLastPathComponent()
-let python = ProcessInfo.processInfo.environment["EARSHOT_PYTHON"] ?? "/work/scratch/venv/bin/python"
+let python = ProcessInfo.processInfo.environment["EARSHOT_PYTHON"]
+    ?? benchmarks.deletingLastPathComponent().appendingPathComponent(".bench-venv/bin/python").path
 
 /// CPU time of the calling thread, in seconds.
 func threadCPUSeconds() -> Double {

@@ -17,6 +17,11 @@ public enum AudioError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidArgument(name: String, value: String, reason: String)
     /// libsndfile could not create or write the output file.
     case unwritable(path: String, reason: String)
+    /// The file holds fewer frames than its header declares (`declaredFrames` nil: an Ogg stream without its
+    /// end-of-stream page); it was cut short and is refused rather than used as shorter audio.
+    case truncated(path: String, declaredFrames: Int?, decodedFrames: Int, sampleRate: Int)
+    /// The header's sample rate is outside `AudioFile.sampleRateRange`.
+    case implausibleSampleRate(path: String, sampleRate: Int)
 
     public var description: String {
         switch self {
@@ -34,6 +39,15 @@ public enum AudioError: Error, Equatable, Sendable, CustomStringConvertible {
             return "invalid \(name) '\(value)': \(reason)"
         case .unwritable(let path, let reason):
             return "cannot write audio file '\(path)': \(reason.lowercased())"
+        case .truncated(let path, let declared, let decoded, let rate):
+            func length(_ frames: Int) -> String {
+                rate > 0 ? "\(frames) frames (\(String(format: "%.3f", Double(frames) / Double(rate))) s)" : "\(frames) frames"
+            }
+            let header = declared.map { "its header declares \(length($0)) but only \(length(decoded)) decode" }
+                ?? "its Ogg stream ends without an end-of-stream page " + (decoded > 0 ? "after \(length(decoded))" : "(it does not open)")
+            return "audio file '\(path)' is truncated: \(header); re-download or re-encode it"
+        case .implausibleSampleRate(let path, let rate):
+            return "audio file '\(path)' declares a sample rate of \(rate) Hz, outside \(AudioFile.sampleRateRange.lowerBound)–\(AudioFile.sampleRateRange.upperBound) Hz; its header is damaged or it is not audio"
         }
     }
 }

@@ -11,9 +11,18 @@ public final class AudioFile {
     public let path: String
     /// Header-level description; `frames` is libsndfile's declared count (see `readMono` for the decoded one).
     public let info: AudioInfo
+    /// The length the file's own header declares (see `DeclaredLength`); checked against what decodes.
+    public let declared: DeclaredLength
     private let handle: OpaquePointer
 
-    /// Opens `url` for reading. Throws `AudioError.missingFile` or `.unreadable` (libsndfile's message).
+    /// Sample rates a real recording can have: anything else is a damaged header (a 1 Hz WAV would read as
+    /// 1,000 s of audio), refused on open.
+    public static let sampleRateRange = 1_000...768_000
+
+    /// Opens `url` for reading. Throws `AudioError.missingFile` or `.unreadable` (libsndfile's message),
+    /// `.implausibleSampleRate` for a rate outside `sampleRateRange`, and `.truncated` when libsndfile finds fewer
+    /// frames than the header declares (or an Ogg stream lacks its end). Decoding checks the length again
+    /// (`forEachMonoBlock`): a FLAC cut short declares its full length and decodes fewer frames.
     public init(url: URL) throws {
         let path = url.path
         self.path = path
@@ -22,6 +31,10 @@ public final class AudioFile {
         guard let handle = sf_open(path, Int32(SFM_READ), &sfInfo) else {
             // sf_strerror(NULL) reports the most recent failed open; libsndfile keeps it in a global.
             let reason = String(cString: sf_strerror(nil))
+            // An Ogg file cut inside its first pages does not even open: say why when its end is missing.
+            if DeclaredLength.of(path: path) == .oggStream(complete: false) {
+                throw AudioError.truncated(path: path, declaredFrames: nil, decodedFrames: 0, sampleRate: 0)
+            }
             throw AudioError.unreadable(path: path, reason: reason)
         }
         self.handle = handle
@@ -32,6 +45,24 @@ public final class AudioFile {
             subtype: SoundFileFormatNames.subtype(sfInfo.format),
             bitDepth: SoundFileFormatNames.bitDepth(sfInfo.format),
             frames: Int(sfInfo.frames), fileSize: size)
+        self.declared = DeclaredLength.of(path: path)
+        guard Self.sampleRateRange.contains(info.sampleRate) else {
+            throw AudioError.implausibleSampleRate(path: path, sampleRate: info.sampleRate)
+        }
+        // libsndfile shortens a WAV's length to the bytes present: a header declaring more was cut short.
+        try checkLength(decoded: info.frames)
+    }
+
+    /// Throws `.truncated` when `decoded` frames fall short of what the header declares.
+    func checkLength(decoded: Int) throws {
+        switch declared {
+        case .frames(let frames) where decoded < frames:
+            throw AudioError.truncated(path: path, declaredFrames: frames, decodedFrames: decoded, sampleRate: info.sampleRate)
+        case .oggStream(complete: false):
+            throw AudioError.truncated(path: path, declaredFrames: nil, decodedFrames: decoded, sampleRate: info.sampleRate)
+        default:
+            return
+        }
     }
 
     deinit { sf_close(handle) }
@@ -82,9 +113,12 @@ public final class AudioFile {
         }
         let status = sf_error(handle)
         if status != 0 {
+            // A file cut short often ends in a decode error ("lost sync"): say it is short when it is.
+            try checkLength(decoded: total)
             throw AudioError.unreadable(path: path, reason: String(cString: sf_strerror(handle)))
         }
         if total == 0 { throw AudioError.empty(path: path) }
+        try checkLength(decoded: total)
         return total
     }
 

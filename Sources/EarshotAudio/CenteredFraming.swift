@@ -21,9 +21,10 @@ public struct CenteredFraming: Sendable, Hashable {
     /// Frames produced for `sampleCount` samples; 0 when the padded signal is shorter than one frame
     /// (only possible for `sampleCount == 0` with odd `frameLength`).
     public func frameCount(sampleCount: Int) -> Int {
-        let padded = sampleCount + 2 * (frameLength / 2)
-        guard padded >= frameLength else { return 0 }
-        return 1 + (padded - frameLength) / hopLength
+        // n + 2⌊N/2⌋ − N = n − (N mod 2): no intermediate sum, so no overflow for any lengths.
+        let span = sampleCount - frameLength % 2
+        guard span >= 0 else { return 0 }
+        return 1 + span / hopLength
     }
 
     /// Index into the unpadded signal of the first sample of frame `index` (negative inside the left pad).

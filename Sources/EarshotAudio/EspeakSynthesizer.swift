@@ -1,3 +1,4 @@
+import EarshotProcess
 import Foundation
 
 /// Text to speech with the `espeak-ng` program (formant synthesis): mono samples at its rate (22,050 Hz),
@@ -35,14 +36,11 @@ public enum EspeakSynthesizer {
         public var description: String { "\(selector) rate \(rate) pitch \(pitch) gap \(wordGap)" }
     }
 
-    /// The `espeak-ng` program on PATH.
+    /// The `espeak-ng` program on PATH (found the way every program is, by `ProgramLocator`).
     public static func program() throws -> URL {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for dir in path.split(separator: ":") {
-            let candidate = URL(fileURLWithPath: String(dir)).appendingPathComponent("espeak-ng")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate.resolvingSymlinksInPath() }
+        do { return try ProgramLocator.locate("espeak-ng", base: FileManager.default.currentDirectoryPath) } catch {
+            throw AudioError.invalidArgument(name: "program", value: "espeak-ng", reason: "not found on PATH; install it (Debian: apt-get install espeak-ng)")
         }
-        throw AudioError.invalidArgument(name: "program", value: "espeak-ng", reason: "not found on PATH; install it (Debian: apt-get install espeak-ng)")
     }
 
     /// The first line of `espeak-ng --version` (program and data versions), which identifies its output.
@@ -71,19 +69,13 @@ public enum EspeakSynthesizer {
     }
 
     static func run(_ arguments: [String]) throws -> (status: Int32, stdout: Data, stderr: Data) {
-        let process = Process()
-        process.executableURL = try program()
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch {
-            throw AudioError.unreadable(path: "espeak-ng", reason: "cannot start: \(error.localizedDescription)")
+        let program = try program()
+        do {
+            let result = try ChildProcess.output(program: program.path, arguments: arguments)
+            let status: Int32 = if case .exited(let code) = result.termination { code } else { -1 }
+            return (status, result.stdout, result.stderr)
+        } catch {
+            throw AudioError.unreadable(path: "espeak-ng", reason: "\(error)")
         }
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, stdout, stderr)
     }
 }

@@ -11,12 +11,15 @@ public struct Resampler: Sendable, Hashable {
     public let sourceRate: Int
     public let targetRate: Int
 
+    /// Rates the resampler accepts (hz): beyond them the output length of a long clip no longer fits memory.
+    public static let rateRange = 1...10_000_000
+
     public init(sourceRate: Int, targetRate: Int) throws {
-        guard sourceRate > 0 else {
-            throw AudioError.invalidArgument(name: "source sample rate", value: String(sourceRate), reason: "must be a positive number of hz")
+        guard Self.rateRange.contains(sourceRate) else {
+            throw AudioError.invalidArgument(name: "source sample rate", value: String(sourceRate), reason: "must be in \(Self.rateRange) hz")
         }
-        guard targetRate > 0 else {
-            throw AudioError.invalidArgument(name: "target sample rate", value: String(targetRate), reason: "must be a positive number of hz")
+        guard Self.rateRange.contains(targetRate) else {
+            throw AudioError.invalidArgument(name: "target sample rate", value: String(targetRate), reason: "must be in \(Self.rateRange) hz")
         }
         self.sourceRate = sourceRate
         self.targetRate = targetRate
@@ -26,7 +29,9 @@ public struct Resampler: Sendable, Hashable {
     public static func outputLength(inputLength: Int, sourceRate: Int, targetRate: Int) -> Int {
         if sourceRate == targetRate { return inputLength }
         let ratio = Double(targetRate) / Double(sourceRate)
-        return Int((Double(inputLength) * ratio).rounded(.up))
+        let length = (Double(inputLength) * ratio).rounded(.up)
+        // Rates within `rateRange` keep this far below Int.max for any array that fits memory; clamp, never trap.
+        return length < 0x1p62 ? Int(length) : 1 << 62
     }
 
     /// Resamples `input`; `input.count == 0` returns an empty array.

@@ -1,4 +1,5 @@
 import EarshotLearn
+import EarshotStore
 import Foundation
 
 /// Matching constraints on a cohort (`same_speakers`, `min_duration`, `max_duration`).
@@ -35,12 +36,18 @@ public struct CohortConstraints: Sendable, Equatable {
 public struct CohortPlan: Sendable {
     public let members: [DatasetEntry]
     public let nonMembers: [DatasetEntry]
+    /// Items per side: the requested count, or with `perClass: nil` (`per_class: all`) the smaller side's
+    /// eligible count.
     public let perClass: Int
+    /// Whether `perClass` was `all` (the balanced maximum).
+    public let takesAll: Bool
 
-    public init(members: [DatasetEntry], nonMembers: [DatasetEntry], perClass: Int, seed: Int,
+    /// `perClass` nil is `per_class: all`. Too few eligible candidates on either side is a
+    /// `DataError.tooFewItems` giving both sides' counts after each filter and the largest possible per_class.
+    public init(members: [DatasetEntry], nonMembers: [DatasetEntry], perClass requested: Int?, seed: Int,
                 constraints: CohortConstraints = CohortConstraints()) throws {
-        guard perClass >= 1 else {
-            throw DataError.invalidParameter(name: "per_class", value: String(perClass), reason: "must be at least 1")
+        if let requested, requested < 1 {
+            throw DataError.invalidParameter(name: "per_class", value: String(requested), reason: "must be at least 1, or all")
         }
         try Self.checkDistinct(members: members, nonMembers: nonMembers)
         var m = members, n = nonMembers
@@ -58,39 +65,56 @@ public struct CohortPlan: Sendable {
             m = m.filter { shared.contains($0.speaker) }
             n = n.filter { shared.contains($0.speaker) }
         }
-        for (side, pool, listed, index) in [("member", m, members.count, 0), ("non-member", n, nonMembers.count, 1)]
-        where pool.count < perClass {
-            var detail = ["\(listed) listed"]
-            if constraints.hasDurationRange { detail.append("\(outOfRange[index]) outside the duration range") }
-            if constraints.sameSpeakers { detail.append("\(unmatched[index]) whose speaker is not on the other side") }
-            throw DataError.tooFewItems(side: side, eligible: pool.count, needed: perClass, detail: detail.joined(separator: ", "))
+        let perClass = requested ?? min(m.count, n.count)
+        if perClass < 1 || m.count < perClass || n.count < perClass {
+            func detail(_ listed: Int, _ index: Int) -> String {
+                var parts = ["\(listed) listed"]
+                if constraints.hasDurationRange { parts.append("\(outOfRange[index]) outside the duration range") }
+                if constraints.sameSpeakers { parts.append("\(unmatched[index]) whose speaker is not on the other side") }
+                return parts.joined(separator: ", ")
+            }
+            let memberShort = m.count < max(perClass, 1)
+            let (side, eligible, index, listed) = memberShort ? ("member", m.count, 0, members.count) : ("non-member", n.count, 1, nonMembers.count)
+            let other = memberShort ? "the non-member side has \(n.count) eligible of \(nonMembers.count) listed"
+                : "the member side has \(m.count) eligible of \(members.count) listed"
+            throw DataError.tooFewItems(
+                side: side, eligible: eligible, needed: max(perClass, 1),
+                detail: "\(detail(listed, index)); \(other); the most both sides allow is per_class: \(min(m.count, n.count)), which per_class: all takes")
         }
         var root = SplitMix64(seed: UInt64(bitPattern: Int64(seed)))
         var memberStream = SplitMix64(seed: root.next())
         var nonMemberStream = SplitMix64(seed: root.next())
-        m.sort { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
-        n.sort { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
-        memberStream.shuffle(&m)
-        nonMemberStream.shuffle(&n)
-        self.members = m
-        self.nonMembers = n
+        // Sorted and shuffled as indices (entries are large to copy); ids are unique, so the order is the same.
+        func drawOrder(_ pool: [DatasetEntry], _ stream: inout SplitMix64) -> [DatasetEntry] {
+            var order = Array(pool.indices)
+            order.sort { pool[$0].id.utf8.lexicographicallyPrecedes(pool[$1].id.utf8) }
+            stream.shuffle(&order)
+            return order.map { pool[$0] }
+        }
+        self.members = drawOrder(m, &memberStream)
+        self.nonMembers = drawOrder(n, &nonMemberStream)
         self.perClass = perClass
+        self.takesAll = requested == nil
     }
 
     /// Ids are unique across both sides, and no recording (or segment of one) is on both sides.
     static func checkDistinct(members: [DatasetEntry], nonMembers: [DatasetEntry]) throws {
-        var byID: [String: DatasetEntry] = [:]
-        for entry in members + nonMembers {
-            if let earlier = byID[entry.id] {
-                throw DataError.duplicate("item id '\(entry.id)' is listed twice (\(earlier.origin) and \(entry.origin)); ids must be unique across both sides (map an id column)")
+        var byID: [String: String] = [:]  // id → origin
+        byID.reserveCapacity(members.count + nonMembers.count)
+        for side in [members, nonMembers] {
+            for entry in side {
+                if let earlier = byID.updateValue(entry.origin, forKey: entry.id) {
+                    throw DataError.duplicate("item id '\(entry.id)' is listed twice (\(earlier) and \(entry.origin)); ids must be unique across both sides (map an id column)")
+                }
             }
-            byID[entry.id] = entry
         }
-        struct Audio: Hashable { var path: String; var segment: DatasetEntry.Segment? }
-        var memberAudio: [Audio: DatasetEntry] = [:]
-        for entry in members { memberAudio[Audio(path: entry.audioPath, segment: entry.segment)] = entry }
+        struct Audio: Hashable { var path: String; var segment: DatasetEntry.Segment?; var channel: Int? }
+        var memberAudio: [Audio: Int] = [:]
+        memberAudio.reserveCapacity(members.count)
+        for (i, entry) in members.enumerated() { memberAudio[Audio(path: entry.audioPath, segment: entry.segment, channel: entry.channel)] = i }
         for entry in nonMembers {
-            if let member = memberAudio[Audio(path: entry.audioPath, segment: entry.segment)] {
+            if let index = memberAudio[Audio(path: entry.audioPath, segment: entry.segment, channel: entry.channel)] {
+                let member = members[index]
                 throw DataError.duplicate("audio '\(entry.audioPath)' is both a member (\(member.origin)) and a non-member (\(entry.origin)); an item can be on one side only")
             }
         }
@@ -119,8 +143,12 @@ public enum CohortSelection {
         public var skipped: [(entry: DatasetEntry, reason: String)]
     }
 
+    /// With `allowShort` running out of candidates returns what was accepted instead of throwing
+    /// (`per_class: all`, which then balances the sides to the shorter one). `prepare` runs on each batch before
+    /// it is checked (hf_parquet extracts the batch's embedded audio in one go).
     public static func select<Accepted: Sendable>(
-        side: String, order: [DatasetEntry], count: Int, skipFailures: Bool, concurrency: Int,
+        side: String, order: [DatasetEntry], count: Int, skipFailures: Bool, concurrency: Int, allowShort: Bool = false,
+        prepare: ([DatasetEntry]) throws -> [DatasetEntry] = { $0 },
         check: @Sendable (DatasetEntry) -> CandidateOutcome<Accepted>,
         progress: (Int) -> Void = { _ in }
     ) throws -> Result<Accepted> {
@@ -130,9 +158,9 @@ public enum CohortSelection {
         while result.accepted.count < count && position < order.count {
             try Task.checkCancellation()
             let need = count - result.accepted.count
-            let batch = Array(order[position..<min(order.count, position + max(need, concurrency))])
-            let outcomes = OutcomeSlots<Accepted>(count: batch.count)
-            DispatchQueue.concurrentPerform(iterations: batch.count) { i in outcomes.set(i, check(batch[i])) }
+            let batch = try prepare(Array(order[position..<min(order.count, position + max(need, concurrency))]))
+            let outcomes = IndexedSlots<CandidateOutcome<Accepted>>(count: batch.count)
+            DispatchQueue.concurrentPerform(iterations: batch.count) { i in outcomes[i] = check(batch[i]) }
             for (entry, outcome) in zip(batch, outcomes.values) {
                 position += 1
                 switch outcome {
@@ -146,21 +174,11 @@ public enum CohortSelection {
             }
             progress(result.accepted.count)
         }
-        if result.accepted.count < count {
+        if result.accepted.count < count && !allowShort {
             throw DataError.tooFewItems(
                 side: side, eligible: result.accepted.count, needed: count,
                 detail: "\(order.count) candidates, \(result.skipped.count) unusable and skipped, \(ineligible) outside the duration range")
         }
         return result
     }
-}
-
-/// Results written by index from concurrent iterations.
-/// Thread-safety: `@unchecked Sendable` because `slots` is guarded by `lock`.
-final class OutcomeSlots<Accepted: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [CandidateOutcome<Accepted>?]
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ outcome: CandidateOutcome<Accepted>) { lock.withLock { slots[i] = outcome } }
-    var values: [CandidateOutcome<Accepted>] { lock.withLock { slots.map { $0! } } }
 }

@@ -13,8 +13,26 @@ public struct DatasetEntry: Sendable, Equatable {
     public var speaker: String
     /// Seconds, when the listing states it (NeMo's `duration`, Kaldi segment bounds); nil otherwise.
     public var duration: Double?
-    /// A time range of the recording (Kaldi `segments`); nil for the whole file.
+    /// A time range of the recording (Kaldi `segments`, NeMo `offset`, STM, GigaSpeech, lhotse); nil for the whole file.
     public var segment: Segment?
+    /// The one channel (0-based) of a multi-channel recording the item is (a Kaldi pipe's `-c 2`, a lhotse
+    /// supervision's `channel`); nil: all channels, averaged.
+    public var channel: Int?
+    /// Whether `duration` was stated for the whole file (a NeMo manifest without `offset`), so the decoded
+    /// length must agree with it: a file much longer than stated is a recording the entry is only part of.
+    public var durationCoversFile: Bool = false
+    /// Audio embedded in a parquet shard (`hf_parquet`): extracted for drawn items only; `audioPath` is then
+    /// `SHARD#ROW` until extraction points it at the written file.
+    public var embedded: EmbeddedAudio?
+
+    public struct EmbeddedAudio: Sendable, Equatable, Hashable {
+        public var shard: String
+        public var row: Int
+        public var column: String
+        /// File extension for the extracted bytes (from the struct's `path`; `bin` when unknown: libsndfile
+        /// reads the format from the bytes).
+        public var ext: String
+    }
     /// The raw value of the label column, when one is mapped.
     public var label: String?
     public var origin: String
@@ -33,7 +51,7 @@ public struct DatasetEntry: Sendable, Equatable {
     }
 
     public init(id: String, audioPath: String, text: String, speaker: String = "", duration: Double? = nil,
-                segment: Segment? = nil, label: String? = nil, origin: String, defect: String? = nil,
+                segment: Segment? = nil, channel: Int? = nil, label: String? = nil, origin: String, defect: String? = nil,
                 columns: [String: String] = [:]) {
         self.id = id
         self.audioPath = audioPath
@@ -41,10 +59,35 @@ public struct DatasetEntry: Sendable, Equatable {
         self.speaker = speaker
         self.duration = duration
         self.segment = segment
+        self.channel = channel
         self.label = label
         self.origin = origin
         self.defect = defect
         self.columns = columns
+    }
+}
+
+extension DatasetEntry {
+    /// Why `id` cannot name an item, or nil. Ids are data only: they go into splits, score tables, worker
+    /// messages (JSON-escaped) and reports, and never into a file name (clips are stored under their SHA-256), so
+    /// path separators and `..` are allowed (manifests often use a relative path as the id). Refused: an empty id,
+    /// and control characters (C0, DEL, C1, U+2028/U+2029), which would split or rewrite a line of a listing,
+    /// a log or a table.
+    public static func idProblem(_ id: String) -> String? {
+        if id.isEmpty { return "the id is empty; give every item a non-empty id" }
+        if let bad = id.unicodeScalars.first(where: isControl) {
+            return "the id contains the control character U+\(String(format: "%04X", bad.value)); ids must be printable text"
+        }
+        return nil
+    }
+
+    static func isControl(_ s: Unicode.Scalar) -> Bool {
+        s.value < 0x20 || (0x7F...0x9F).contains(s.value) || s.value == 0x2028 || s.value == 0x2029
+    }
+
+    /// `id` with control characters written as `\u{…}`, for messages.
+    public static func printable(_ id: String) -> String {
+        id.unicodeScalars.map { isControl($0) ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined()
     }
 }
 
@@ -58,6 +101,11 @@ public struct DatasetListing: Sendable, Equatable {
         self.entries = entries
         self.files = files
     }
+}
+
+extension String {
+    /// Empty or only whitespace (a transcript that says nothing). Cheaper than trimming, which listings do per row.
+    var isBlankText: Bool { allSatisfy(\.isWhitespace) }
 }
 
 /// The lines of a listing file, decoded strictly as UTF-8.
@@ -81,11 +129,16 @@ public struct ListingLines: Sendable {
     public let lines: [Line]
 
     public init(path: String) throws {
-        self.path = path
         guard let data = FileManager.default.contents(atPath: path) else {
             let exists = FileManager.default.fileExists(atPath: path)
             throw DataError.unreadable(path: path, reason: exists ? "permission denied or not a regular file" : "no such file")
         }
+        self.init(path: path, data: data)
+    }
+
+    /// The lines of `data` (read from `path`, which names them in messages).
+    public init(path: String, data: Data) {
+        self.path = path
         var bytes = [UInt8](data)
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
         var out: [Line] = []
@@ -144,10 +197,7 @@ extension DatasetListing {
 
     /// Lexical normalisation of an absolute path (string operations only: listings name thousands of files).
     static func normalise(_ path: String) -> String {
-        if !path.contains("//") && !path.contains("/./") && !path.contains("/../") && !path.hasSuffix("/.") && !path.hasSuffix("/..")
-            && !(path.count > 1 && path.hasSuffix("/")) {
-            return path
-        }
+        if isNormal(path) { return path }
         var parts: [Substring] = []
         for component in path.split(separator: "/", omittingEmptySubsequences: true) {
             if component == "." { continue }
@@ -155,6 +205,27 @@ extension DatasetListing {
             parts.append(component)
         }
         return (path.hasPrefix("/") ? "/" : "") + parts.joined(separator: "/")
+    }
+
+    /// No `//`, `/./`, `/../`, trailing `/.`, `/..` or `/` (a byte scan: this runs once per listed item).
+    static func isNormal(_ path: String) -> Bool {
+        var utf8 = path.utf8.makeIterator()
+        // Bytes since the last '/': 0 right after a slash; dots counts a component made of dots only.
+        var sinceSlash = -1, dots = 0, count = 0
+        while let b = utf8.next() {
+            count += 1
+            if b == UInt8(ascii: "/") {
+                if sinceSlash == 0 || (sinceSlash > 0 && dots == sinceSlash && dots <= 2) { return false }
+                sinceSlash = 0
+                dots = 0
+            } else {
+                if sinceSlash >= 0 { sinceSlash += 1 }
+                if b == UInt8(ascii: ".") { dots += 1 }
+            }
+        }
+        if sinceSlash == 0 && count > 1 { return false }
+        if sinceSlash > 0 && dots == sinceSlash && dots <= 2 { return false }
+        return true
     }
 
     /// An id from an audio path: its path relative to `directory` without the extension, or the file name's

@@ -10,6 +10,8 @@ public struct DelimitedManifest: Sendable {
     public enum Dialect: String, Sendable {
         case csv
         case tsv
+        /// Fields separated by `|`, no quoting (SPGISpeech's `train.csv`/`val.csv`).
+        case pipe
     }
 
     public let path: String
@@ -23,31 +25,63 @@ public struct DelimitedManifest: Sendable {
     }
 
     public func load() throws -> DatasetListing {
+        let table = try rows()
+        try columns.check(available: Set(table.header), path: path, sample: table.header)
+        let directory = (path as NSString).deletingLastPathComponent
+        var entries: [DatasetEntry] = []
+        let audioColumn = columns.column("audio")!
+        for row in table.rows {
+            guard let audio = row.fields[audioColumn], !audio.isEmpty else {
+                throw DataError.malformed(path: path, line: row.line, reason: "empty '\(audioColumn)' (the audio column)")
+            }
+            entries.append(try JSONLinesManifest.entry(
+                fields: row.fields, columns: columns, audio: audio, directory: directory, origin: "\(path):\(row.line)",
+                defect: row.defect, path: path, line: row.line))
+        }
+        return DatasetListing(entries: entries, files: [path])
+    }
+
+    /// The header and the rows of the file, each row's fields by column name.
+    public struct Rows: Sendable {
+        public struct Row: Sendable {
+            /// 1-based line number.
+            public var line: Int
+            public var fields: [String: String]
+            /// Set when the line is not valid UTF-8.
+            public var defect: String?
+        }
+        public var header: [String]
+        public var rows: [Row]
+
+        /// Throws unless every one of `names` is a column (the corpus loaders' required columns).
+        public func require(_ names: [String], path: String) throws {
+            for name in names where !header.contains(name) {
+                throw DataError.missingColumn(path: "\(path):1", column: name, available: header)
+            }
+        }
+    }
+
+    /// Reads the header and rows; a row with a different number of fields than the header is a
+    /// `DataError.malformed` naming the line.
+    public func rows() throws -> Rows {
         let listing = try ListingLines(path: path)
         let lines = listing.lines.filter { !$0.isBlank }
         guard let headerLine = lines.first else {
             throw DataError.malformed(path: path, line: 1, reason: "the manifest is empty; the first line must name the columns")
         }
         let header = try split(headerLine.text, line: headerLine.number)
-        try columns.check(available: Set(header), path: path, sample: header)
-        let directory = (path as NSString).deletingLastPathComponent
-        var entries: [DatasetEntry] = []
+        var rows: [Rows.Row] = []
+        rows.reserveCapacity(lines.count)
         for line in lines.dropFirst() {
             let values = try split(line.text, line: line.number)
             guard values.count == header.count else {
                 throw DataError.malformed(path: path, line: line.number,
                                           reason: "\(values.count) fields but the header has \(header.count)")
             }
-            let fields = Dictionary(zip(header, values), uniquingKeysWith: { first, _ in first })
-            let audioColumn = columns.column("audio")!
-            guard let audio = fields[audioColumn], !audio.isEmpty else {
-                throw DataError.malformed(path: path, line: line.number, reason: "empty '\(audioColumn)' (the audio column)")
-            }
-            entries.append(try JSONLinesManifest.entry(
-                fields: fields, columns: columns, audio: audio, directory: directory, origin: "\(path):\(line.number)",
-                defect: listing.utf8Defect(line), path: path, line: line.number))
+            rows.append(.init(line: line.number, fields: Dictionary(zip(header, values), uniquingKeysWith: { first, _ in first }),
+                              defect: listing.utf8Defect(line)))
         }
-        return DatasetListing(entries: entries, files: [path])
+        return Rows(header: header, rows: rows)
     }
 
     /// The fields of one line.
@@ -55,6 +89,8 @@ public struct DelimitedManifest: Sendable {
         switch dialect {
         case .tsv:
             return text.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        case .pipe:
+            return text.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
         case .csv:
             var fields: [String] = []
             var field = ""

@@ -49,27 +49,50 @@ public struct JSONLinesManifest: Sendable {
     }
 
     /// Builds an entry from one record's fields (shared with CSV/TSV manifests).
+    ///
+    /// A record without a value in the text column (absent, null or empty) gets a `defect` naming the file, line
+    /// and column, so it fails (or is skipped) instead of entering the split with an empty transcript. With an
+    /// `offset` the item is the range `[offset, offset + duration)` of the file (NeMo's convention; the duration
+    /// is then required); without one a stated duration describes the whole file and is checked against it.
     static func entry(fields: [String: String], columns: ColumnMapping, audio: String, directory: String,
                       origin: String, defect: String?, path: String, line: Int) throws -> DatasetEntry {
         let audioPath = DatasetListing.resolve(audio, against: directory)
-        var duration: Double?
-        if let column = columns.column("duration"), let text = fields[column], !text.isEmpty {
+        func seconds(_ role: String) throws -> Double? {
+            guard let column = columns.column(role), let text = fields[column], !text.isEmpty else { return nil }
             guard let d = Double(text), d.isFinite, d >= 0 else {
-                throw DataError.malformed(path: path, line: line, reason: "duration '\(text)' is not a non-negative number of seconds")
+                throw DataError.malformed(path: path, line: line, reason: "\(role) '\(text)' (column '\(column)') is not a non-negative number of seconds")
             }
-            duration = d
+            return d
         }
-        let used = Set(ColumnMapping.roles.compactMap { columns.column($0) })
+        let duration = try seconds("duration")
+        var segment: DatasetEntry.Segment?
+        if let offset = try seconds("offset") {
+            guard let duration, duration > 0 else {
+                throw DataError.malformed(path: path, line: line, reason: "offset \(offset) needs a positive duration (column '\(columns.column("duration") ?? "duration")') saying how much of the file the item is")
+            }
+            segment = .init(start: offset, end: offset + duration)
+        }
+        let used = columns.mappedColumns
         var id = columns.column("id").flatMap { fields[$0] } ?? ""
         if id.isEmpty { id = DatasetListing.defaultID(audioPath: audioPath, directory: directory) }
-        return DatasetEntry(
-            id: id, audioPath: audioPath,
-            text: columns.column("text").flatMap { fields[$0] } ?? "",
+        var text = ""
+        var problem = defect
+        if let column = columns.column("text") {
+            if let value = fields[column], !value.isBlankText {
+                text = value
+            } else if problem == nil {
+                problem = "\(origin): no transcript in column '\(column)' (\(fields[column] == nil ? "absent or null" : "empty")); fix the line, map the right column with columns: {text: …}, or say the dataset has none with columns: {text: \"\"}"
+            }
+        }
+        var entry = DatasetEntry(
+            id: id, audioPath: audioPath, text: text,
             speaker: columns.column("speaker").flatMap { fields[$0] } ?? "",
-            duration: duration,
+            duration: duration, segment: segment,
             label: columns.column("label").flatMap { fields[$0] },
-            origin: origin, defect: defect,
+            origin: origin, defect: problem,
             columns: fields.filter { !used.contains($0.key) })
+        entry.durationCoversFile = segment == nil && duration != nil
+        return entry
     }
 
     static func shortReason(_ error: Error) -> String {

@@ -1,17 +1,19 @@
 import Foundation
 
-/// A Kaldi data directory: `wav.scp` (recording → file), optional `text` (utterance → transcript), optional
-/// `utt2spk` (utterance → speaker) and optional `segments` (utterance → recording, start, end in seconds).
+/// A Kaldi data directory: `wav.scp` (recording → file), `text` (utterance → transcript), optional `utt2spk`
+/// (utterance → speaker) and optional `segments` (utterance → recording, start, end in seconds).
 ///
 /// Without `segments` each recording is one utterance with the recording's id. With it, each segment is one
 /// entry whose `segment` is its time range (an end of `-1` means the end of the recording) and whose audio is
-/// the recording's file. Relative paths in `wav.scp` resolve against the data directory. Missing `text`
-/// gives empty transcripts; missing `utt2spk` makes each utterance its own speaker (Kaldi's convention).
+/// the recording's file. Relative paths in `wav.scp` resolve against the data directory. `text` is required and
+/// an utterance without a line in it gets a `defect` (never an empty transcript); missing `utt2spk` makes each
+/// utterance its own speaker (Kaldi's convention).
 ///
-/// `wav.scp` entries that are pipelines (`sph2pipe -f wav a.sph |`), archive offsets (`a.ark:123`) or stdin
-/// (`-`) are refused: Earshot reads files, and does not run shell commands named by a dataset. Convert them to
-/// files first (e.g. `wav-copy scp:wav.scp ark,scp:wavs.ark,new.scp` with Kaldi, or `sox`/`sph2pipe` into WAV
-/// files and a new `wav.scp`).
+/// `wav.scp` entries that are pipelines of the standard decoders (`sph2pipe -f wav -p -c 1 X.sph |`,
+/// `flac -c -d -s X.flac |`, `sox X -t wav - |`, `ffmpeg -i X -f wav - |`) are parsed — never run — into the
+/// file they decode and the channel they keep (`KaldiPipe`); any other pipeline, archive offsets (`a.ark:123`)
+/// and stdin (`-`) are refused with the line: convert those to files first (e.g.
+/// `wav-copy scp:wav.scp ark,scp:wavs.ark,new.scp` with Kaldi).
 public struct KaldiDataDirectory: Sendable {
     public let directory: String
 
@@ -24,12 +26,19 @@ public struct KaldiDataDirectory: Sendable {
         var files = [wavScp]
         let recordings = try table(wavScp)
         var recordingPath: [String: String] = [:]
+        var recordingChannel: [String: Int] = [:]
         for (key, (value, line)) in recordings.values {
-            let entry = value.trimmingCharacters(in: .whitespaces)
+            var entry = value.trimmingCharacters(in: .whitespaces)
             if entry.hasSuffix("|") {
-                throw DataError.unsupportedRecording(
-                    path: wavScp, line: line, entry: key,
-                    reason: "'\(entry)' is a shell pipeline, and earshot does not run shell commands named by a dataset; convert the recordings to audio files first (e.g. `wav-copy scp:wav.scp ark,scp:out.ark,out.scp` or sox) and list the files in wav.scp")
+                do {
+                    let pipe = try KaldiPipe.parse(entry)
+                    entry = pipe.file
+                    recordingChannel[key] = pipe.channel
+                } catch {
+                    throw DataError.unsupportedRecording(
+                        path: wavScp, line: line, entry: key,
+                        reason: "'\(entry)' is a shell pipeline earshot does not recognise (\(error)); earshot reads sph2pipe, flac, sox and ffmpeg decoder pipes as the file they decode and runs no command; convert the recordings to audio files first (e.g. `wav-copy scp:wav.scp ark,scp:out.ark,out.scp` or sox) and list the files in wav.scp")
+                }
             }
             if entry == "-" || entry.range(of: #"\.ark:\d+$"#, options: .regularExpression) != nil {
                 throw DataError.unsupportedRecording(
@@ -39,23 +48,29 @@ public struct KaldiDataDirectory: Sendable {
             recordingPath[key] = DatasetListing.resolve(entry, against: directory)
         }
         let fm = FileManager.default
-        var texts: Table?
-        if fm.fileExists(atPath: directory + "/text") {
-            files.append(directory + "/text")
-            texts = try table(directory + "/text")
+        let textPath = directory + "/text"
+        guard fm.fileExists(atPath: textPath) else {
+            throw DataError.unreadable(path: textPath, reason: "no such file; a Kaldi data directory needs its transcripts (`text`: UTTERANCE WORDS…)")
         }
+        files.append(textPath)
+        let texts = try table(textPath)
         var speakers: Table?
         if fm.fileExists(atPath: directory + "/utt2spk") {
             files.append(directory + "/utt2spk")
             speakers = try table(directory + "/utt2spk")
         }
-        func entry(id: String, audio: String, origin: String, segment: DatasetEntry.Segment?) -> DatasetEntry {
-            let text = texts?.values[id]
+        func entry(id: String, recording: String, origin: String, segment: DatasetEntry.Segment?) -> DatasetEntry {
+            let text = texts.values[id]
+            var defect = text.flatMap { texts.defects[$0.line] } ?? recordings.defects[recordings.values[recording]?.line ?? -1]
+            if defect == nil, (text?.value ?? "").isBlankText {
+                defect = text == nil ? "\(origin): utterance '\(id)' has no line in '\(textPath)'; add its transcript"
+                    : "\(textPath):\(text!.line): utterance '\(id)' has an empty transcript"
+            }
             return DatasetEntry(
-                id: id, audioPath: audio, text: text?.value ?? "",
+                id: id, audioPath: recordingPath[recording]!, text: text?.value ?? "",
                 speaker: speakers?.values[id]?.value.trimmingCharacters(in: .whitespaces) ?? id,
-                duration: segment.flatMap { s in s.end.map { $0 - s.start } }, segment: segment, origin: origin,
-                defect: text.flatMap { texts!.defects[$0.line] } ?? recordings.defects[recordings.values[id]?.line ?? -1])
+                duration: segment.flatMap { s in s.end.map { $0 - s.start } }, segment: segment,
+                channel: recordingChannel[recording], origin: origin, defect: defect)
         }
         var entries: [DatasetEntry] = []
         let segmentsPath = directory + "/segments"
@@ -68,15 +83,15 @@ public struct KaldiDataDirectory: Sendable {
                     throw DataError.malformed(path: segmentsPath, line: line.number,
                                               reason: "expected 'UTTERANCE RECORDING START END' with 0 ≤ START < END (or END = -1), got '\(line.text)'")
                 }
-                guard let audio = recordingPath[parts[1]] else {
+                guard recordingPath[parts[1]] != nil else {
                     throw DataError.malformed(path: segmentsPath, line: line.number, reason: "recording '\(parts[1])' is not in wav.scp")
                 }
-                entries.append(entry(id: parts[0], audio: audio, origin: "\(segmentsPath):\(line.number)",
+                entries.append(entry(id: parts[0], recording: parts[1], origin: "\(segmentsPath):\(line.number)",
                                      segment: .init(start: start, end: end == -1 ? nil : end)))
             }
         } else {
             for key in recordings.order {
-                entries.append(entry(id: key, audio: recordingPath[key]!, origin: "\(wavScp):\(recordings.values[key]!.line)", segment: nil))
+                entries.append(entry(id: key, recording: key, origin: "\(wavScp):\(recordings.values[key]!.line)", segment: nil))
             }
         }
         return DatasetListing(entries: entries, files: files)

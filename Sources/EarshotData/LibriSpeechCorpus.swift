@@ -38,10 +38,11 @@ public struct LibriSpeechCorpus: Sendable {
                         throw DataError.malformed(path: transcript, line: line.number,
                                                   reason: "utterance id '\(id)' does not start with '\(speaker)-\(chapter)-' (the folder names)")
                     }
+                    let text = parts.count > 1 ? String(parts[1]).trimmingCharacters(in: .whitespaces) : ""
                     entries.append(DatasetEntry(
-                        id: id, audioPath: "\(chapterPath)/\(id).flac",
-                        text: parts.count > 1 ? String(parts[1]) : "", speaker: speaker,
-                        origin: "\(transcript):\(line.number)", defect: lines.utf8Defect(line),
+                        id: id, audioPath: "\(chapterPath)/\(id).flac", text: text, speaker: speaker,
+                        origin: "\(transcript):\(line.number)",
+                        defect: lines.utf8Defect(line) ?? (text.isEmpty ? "\(transcript):\(line.number): utterance '\(id)' has no transcript" : nil),
                         columns: ["chapter": chapter]))
                 }
             }

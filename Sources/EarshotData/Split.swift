@@ -68,7 +68,6 @@ public struct Split: Sendable, Equatable {
     }
 
     public static let artifactType = "split"
-    public static let storePrefix = "cas:"
 
     public var memberCount: Int { items.count { $0.label == 1 } }
     public var nonMemberCount: Int { items.count { $0.label == 0 } }
@@ -127,11 +126,7 @@ public struct Split: Sendable, Equatable {
 
     /// The file behind an item's `audioPath` (resolving `cas:` references into `store`).
     public static func audioURL(_ path: String, store: ArtifactStore) throws -> URL {
-        guard path.hasPrefix(storePrefix) else { return URL(fileURLWithPath: path) }
-        let name = path.dropFirst(storePrefix.count)
-        guard let dot = name.firstIndex(of: "."), let digest = Digest(hex: String(name[..<dot])) else {
-            throw StoreError.artifact("malformed store audio reference '\(path)' (expected cas:<sha256>.<ext>)")
-        }
-        return store.objectURL(digest, ext: String(name[name.index(after: dot)...]))
+        guard let reference = try StoreReference(parsing: path) else { return URL(fileURLWithPath: path) }
+        return store.url(of: reference)
     }
 }

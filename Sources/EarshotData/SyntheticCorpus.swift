@@ -51,9 +51,19 @@ public struct SyntheticCorpus: Sendable {
     public var sampleRate: Int
     public var seed: Int
 
+    /// Most utterances per side: every clip is rendered and kept in memory while the node runs.
+    public static let perClassRange = 1...100_000
+    /// Clip rates eSpeak NG output can be resampled to.
+    public static let sampleRateRange = 8_000...192_000
+
     public init(perClass: Int, speakersPerSide: Int, shift: CorpusShift, shiftedLabel: Int = 0, domain: String = "everyday",
                 minWords: Int = 4, maxWords: Int = 16, sampleRate: Int = 16_000, seed: Int) throws {
-        guard perClass >= 1 else { throw DataError.invalidParameter(name: "per_class", value: String(perClass), reason: "must be at least 1") }
+        guard Self.perClassRange.contains(perClass) else {
+            throw DataError.invalidParameter(name: "per_class", value: String(perClass), reason: "must be in \(Self.perClassRange)")
+        }
+        guard Self.sampleRateRange.contains(sampleRate) else {
+            throw DataError.invalidParameter(name: "sample_rate", value: String(sampleRate), reason: "must be in \(Self.sampleRateRange) hz")
+        }
         guard speakersPerSide >= 1 else { throw DataError.invalidParameter(name: "speakers", value: String(speakersPerSide), reason: "must be at least 1") }
         for d in [domain, shift.shiftedDomain] where SentenceVocabulary.domain(d) == nil {
             throw DataError.invalidParameter(name: "text domain", value: d, reason: "expected one of \(SentenceVocabulary.domains.joined(separator: ", "))")

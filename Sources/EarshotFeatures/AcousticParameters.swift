@@ -37,6 +37,15 @@ public struct AcousticParameters: Sendable, Hashable, Codable {
 
     public init() {}
 
+    /// Largest FFT size and frame length (2^16 samples: 4 s at 16 kHz); YIN's FFT is at most 3 · 2^16.
+    public static let maxFrameLength = 65_536
+    /// Most mel bands (each is a filter over the FFT bins).
+    public static let maxMels = 512
+    /// Most cepstral coefficients.
+    public static let maxMFCC = 128
+    /// Highest rate (hz).
+    public static let maxSampleRate = 384_000
+
     /// Upper mel edge actually used.
     public var resolvedFMax: Double { fMax ?? sampleRate / 2 }
 
@@ -45,16 +54,24 @@ public struct AcousticParameters: Sendable, Hashable, Codable {
         func fail(_ name: String, _ value: Any, _ reason: String) -> FeatureError {
             .invalidParameter(name: name, value: "\(value)", reason: reason)
         }
-        guard sampleRate > 0, sampleRate.isFinite else { throw fail("sample_rate", sampleRate, "must be a positive number of hz") }
-        guard nFFT >= 2 else { throw fail("n_fft", nFFT, "must be at least 2") }
-        guard hopLength >= 1 else { throw fail("hop_length", hopLength, "must be at least 1") }
-        guard nMels >= 1 else { throw fail("n_mels", nMels, "must be at least 1") }
-        guard nMFCC >= 1, nMFCC <= nMels else { throw fail("n_mfcc", nMFCC, "must be between 1 and n_mels (\(nMels))") }
+        let maxFrame = Self.maxFrameLength
+        guard sampleRate > 0, sampleRate <= Double(Self.maxSampleRate) else {
+            throw fail("sample_rate", sampleRate, "must be a positive number of hz up to \(Self.maxSampleRate)")
+        }
+        guard (2...maxFrame).contains(nFFT) else { throw fail("n_fft", nFFT, "must be between 2 and \(maxFrame)") }
+        guard (1...maxFrame).contains(hopLength) else { throw fail("hop_length", hopLength, "must be between 1 and \(maxFrame)") }
+        guard (1...Self.maxMels).contains(nMels) else { throw fail("n_mels", nMels, "must be between 1 and \(Self.maxMels)") }
+        guard nMFCC >= 1, nMFCC <= min(nMels, Self.maxMFCC) else {
+            throw fail("n_mfcc", nMFCC, "must be between 1 and n_mels (\(nMels)), at most \(Self.maxMFCC)")
+        }
         guard fMin >= 0, fMin < resolvedFMax else { throw fail("fmin", fMin, "must be non-negative and below fmax (\(resolvedFMax))") }
         guard resolvedFMax <= sampleRate / 2 else { throw fail("fmax", resolvedFMax, "cannot exceed the nyquist frequency \(sampleRate / 2)") }
         if let topDB { guard topDB >= 0 else { throw fail("top_db", topDB, "must be non-negative") } }
         guard rolloffPercent > 0, rolloffPercent < 1 else { throw fail("roll_percent", rolloffPercent, "must lie in (0, 1)") }
-        guard frameLength >= 1 else { throw fail("frame_length", frameLength, "must be at least 1") }
+        guard (1...maxFrame).contains(frameLength) else { throw fail("frame_length", frameLength, "must be between 1 and \(maxFrame)") }
+        guard (2...maxFrame).contains(pitchFrameLength) else {
+            throw fail("pitch frame length", pitchFrameLength, "must be between 2 and \(maxFrame)")
+        }
         guard pitchFMin > 0 else { throw fail("pitch fmin", pitchFMin, "must be strictly positive") }
         guard pitchFMin < pitchFMax else { throw fail("pitch fmin", pitchFMin, "must be less than pitch fmax (\(pitchFMax))") }
         guard pitchFMax <= sampleRate / 2 else { throw fail("pitch fmax", pitchFMax, "cannot exceed the nyquist frequency \(sampleRate / 2)") }

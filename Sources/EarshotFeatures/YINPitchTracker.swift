@@ -63,6 +63,7 @@ public struct YINPitchTracker: Sendable {
         var power = 4
         while power < n {
             if power >= 8, power / 2 * 3 >= n { return power / 2 * 3 }
+            guard power <= Int.max / 2 else { return n }  // beyond any size `AcousticParameters.validate()` admits
             power *= 2
         }
         return power

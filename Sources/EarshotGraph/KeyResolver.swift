@@ -46,6 +46,9 @@ public enum MissReason: Sendable, Equatable {
     case objectMissing(what: String, object: Digest)
     /// An object of the result fails verification; acting on the miss moves it to quarantine.
     case objectCorrupt(what: String, object: Digest, ext: String, actual: Digest)
+    /// The record names a sound object produced for another key (its `earshot.key` provenance): the record is not
+    /// trusted, and acting on the miss removes it.
+    case misdirectedRecord(RecordProblem)
 
     /// One readable line per fact.
     public var lines: [String] {
@@ -58,6 +61,7 @@ public enum MissReason: Sendable, Equatable {
         case .objectMissing(let what, let object): ["\(what) object \(object.hex.prefix(12)) is missing from the store"]
         case .objectCorrupt(let what, let object, _, let actual):
             ["\(what) object \(object.hex.prefix(12)) failed verification (its bytes hash to \(actual.hex.prefix(12))); recomputing"]
+        case .misdirectedRecord(let problem): ["\(problem); recomputing"]
         }
     }
 
@@ -126,13 +130,13 @@ public struct KeyResolver: Sendable {
         for (name, refs) in node.inputs {
             inputs[name] = refs.map { upstream[$0.node]![$0.output]!.content }
         }
-        return KeyInputs(kind: node.signature.name, version: node.signature.version, params: node.params,
+        return KeyInputs(kind: node.signature.name, version: node.signature.version, params: node.keyParams ?? node.params,
                          inputs: inputs, files: extras.files, seed: node.signature.seeded ? seed : nil,
                          external: extras.external)
     }
 
-    /// Looks the key up and verifies every output object before trusting it (again after a lock is taken or a
-    /// batch job ends: another process may have computed the key meanwhile).
+    /// Looks the key up and verifies every output object, and that each was produced for this key, before trusting
+    /// it (again after a lock is taken or a batch job ends: another process may have computed the key meanwhile).
     public func lookup(node: ValidatedNode, _ resolved: ResolvedKey) -> KeyResolution {
         let record: ActionRecord?
         do {
@@ -141,16 +145,18 @@ public struct KeyResolver: Sendable {
             return .miss(resolved, .unreadableRecord("\(error)"))
         }
         guard let record else { return .miss(resolved, explainMiss(node: node.id, resolved)) }
-        let named = record.outputs.keys.sorted().map { ("output '\($0)'", record.outputs[$0]!) }
-        for (name, out) in named + (record.attachments ?? []).map({ ("attachment", $0) }) {
-            switch store.verifyObject(out.object, ext: out.ext) {
-            case .ok: continue
-            case .missing: return .miss(resolved, .objectMissing(what: name, object: out.object))
-            case .corrupt(let actual):
-                return .miss(resolved, .objectCorrupt(what: name, object: out.object, ext: out.ext, actual: actual))
-            }
+        // Every object hashes to its name, and every output was produced for this key (`ArtifactStore.check`).
+        switch store.check(record) {
+        case nil:
+            return .hit(resolved, record)
+        case .missing(let name, let object)?:
+            return .miss(resolved, .objectMissing(what: name, object: object))
+        case .corrupt(let name, let object, let actual)?:
+            let ext = record.allObjects.first { $0.object == object }?.ext ?? "h5"
+            return .miss(resolved, .objectCorrupt(what: name, object: object, ext: ext, actual: actual))
+        case let problem?:
+            return .miss(resolved, .misdirectedRecord(problem))
         }
-        return .hit(resolved, record)
     }
 
     /// Why there is no result for the key: the differences from the key this node had in its latest run.

@@ -11,6 +11,9 @@ public struct ConfidenceInterval: Sendable, Equatable {
 
 /// Bootstrap confidence intervals for ROC AUC.
 public enum Bootstrap {
+    /// Most resamples: each keeps one double, and each costs a pass over the items.
+    public static let maxResamples = 10_000_000
+
     /// Stratified percentile bootstrap of `ROC.rocAUC`.
     ///
     /// Each resample draws, with replacement, as many positives from the positives and as many negatives
@@ -21,8 +24,8 @@ public enum Bootstrap {
     /// Scores are sorted once; each resample's AUC is then an O(n) weighted Mann–Whitney count.
     public static func aucConfidenceInterval(scores: [Double], labels: [Bool], resamples: Int = 1000,
                                              confidence: Double = 0.95, seed: UInt64) throws -> ConfidenceInterval {
-        guard resamples >= 1 else {
-            throw LearnError.invalidParameter(name: "resamples", value: "\(resamples)", expected: "at least 1")
+        guard resamples >= 1, resamples <= maxResamples else {
+            throw LearnError.invalidParameter(name: "resamples", value: "\(resamples)", expected: "between 1 and \(maxResamples)")
         }
         guard confidence > 0, confidence < 1 else {
             throw LearnError.invalidParameter(name: "confidence", value: "\(confidence)", expected: "a value in (0, 1)")

@@ -8,8 +8,9 @@ import Foundation
 ///
 /// In `run`, `{out}` becomes a fresh output folder, `{in.NAME}` the read-only path of input NAME (for an
 /// upstream `command` output, the file as its program wrote it; for other artifacts, the HDF5 object), and
-/// `{file.N}` the N-th entry of `files`. The key includes the resolved program path and the SHA-256 of the
-/// program file and of every `files` entry, so editing a script re-runs the node. The program runs in the
+/// `{file.N}` the N-th entry of `files`. The key includes the program as written and the SHA-256 of the program
+/// file and of every `files` entry (not the path found on this machine, so a moved checkout keeps its keys), so
+/// editing a script re-runs the node. The program runs in the
 /// experiment file's folder with the caller's environment. Each declared output becomes an artifact of type
 /// `file` (its bytes and its name); a non-zero exit or a missing output fails the node with the tail of stderr.
 public struct CommandKind: NodeKind {
@@ -47,40 +48,18 @@ public struct CommandKind: NodeKind {
         }
     }
 
-    /// The program as an absolute path: a name without '/' is looked up on PATH; a relative path resolves
-    /// against the experiment file's folder.
-    static func resolveProgram(_ program: String, specDirectory: String) throws -> URL {
-        if program.contains("/") {
-            let url = program.hasPrefix("/") ? URL(fileURLWithPath: program)
-                : URL(fileURLWithPath: program, relativeTo: URL(fileURLWithPath: specDirectory, isDirectory: true))
-            guard FileManager.default.isExecutableFile(atPath: url.path) || FileManager.default.fileExists(atPath: url.path) else {
-                throw NodeError("program '\(program)' not found (looked at '\(url.standardizedFileURL.path)')")
-            }
-            // Not resolved through symlinks: a venv's bin/python only works when called by its own path.
-            return url.standardizedFileURL
-        }
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for dir in path.split(separator: ":") {
-            let candidate = URL(fileURLWithPath: String(dir)).appendingPathComponent(program)
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        throw NodeError("program '\(program)' not found on PATH")
-    }
-
     public func keyExtras(for node: ValidatedNode, context: KeyExtrasContext) async throws -> KeyExtras {
         let params = try node.decodeParams(Params.self)
         let argv = params.run
         guard let program = argv.first else { throw NodeError("node '\(node.id)': 'run' is empty; give [program, arg, …]") }
-        let resolved = try Self.resolveProgram(program, specDirectory: context.specDirectory)
-        var files: [String: Digest] = ["program": try SHA256.hash(fileAt: resolved)]
+        let resolved = try ProgramResolver.locate(program, specDirectory: context.specDirectory, what: "node '\(node.id)': program")
+        var files: [String: Digest] = ["program": try ProgramResolver.identity(of: resolved, what: "node '\(node.id)': program")]
         for (i, path) in params.files.enumerated() {
-            do {
-                files["file.\(i)"] = try SHA256.hash(fileAt: URL(fileURLWithPath: path))
-            } catch {
-                throw NodeError("node '\(node.id)': cannot read files[\(i)] '\(path)': \(error)")
-            }
+            files["file.\(i)"] = try ProgramResolver.identity(of: URL(fileURLWithPath: path), what: "node '\(node.id)': files[\(i)]")
         }
-        return KeyExtras(files: files, external: ["program": .string(resolved.path)])
+        // Portable: the program enters the key by its content and the name as written in `run` (a param),
+        // never by the path found on this machine.
+        return KeyExtras(files: files)
     }
 
     public func run(_ context: NodeContext) async throws -> [String: Artifact] {
@@ -88,7 +67,7 @@ public struct CommandKind: NodeKind {
         let params = try context.decodeParams(Params.self)
         let argv = params.run
         guard let first = argv.first else { throw NodeError("node '\(node.id)': 'run' is empty; give [program, arg, …]") }
-        let program = try Self.resolveProgram(first, specDirectory: context.specDirectory)
+        let program = try ProgramResolver.locate(first, specDirectory: context.specDirectory, what: "node '\(node.id)': program")
         let out = context.workDirectory.appendingPathComponent("out")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         let inputPaths = try materialiseInputs(context)

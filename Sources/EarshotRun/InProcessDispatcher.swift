@@ -10,8 +10,16 @@ import Foundation
 /// (a corrupt object quarantined), then the remote cache is asked (read-through), and only then is the node computed
 /// and its result pushed (write-through). Outputs are published only after the node finishes, by atomic rename, so
 /// nothing partial is ever cached.
+///
+/// For a shardable node (`ShardableKind`) with a remote cache, the shards a collaborator pushed are pulled before the
+/// node runs, and when it does not complete, the shards it finished are pushed. `prepare`, run under the lock once the
+/// result is known to be missing, computes elsewhere what the node's run then only assembles (the shards of a Slurm
+/// job array, `SlurmArrayDispatch`); an outcome it returns ends the node there.
 public struct InProcessDispatcher: NodeDispatcher {
-    public init() {}
+    public typealias Prepare = @Sendable (NodeJob, RunContext) async -> DispatchOutcome?
+    let prepare: Prepare?
+
+    public init(prepare: Prepare? = nil) { self.prepare = prepare }
 
     public func dispatch(_ job: NodeJob, in run: RunContext) async -> DispatchResult {
         let key = job.key
@@ -26,20 +34,36 @@ public struct InProcessDispatcher: NodeDispatcher {
             return DispatchResult(.failed("\(error)"))
         }
         var warnings: [String] = []
-        let outcome = await computeHolding(job, in: run, warnings: &warnings)
+        let shards = run.options.remote == nil ? nil : try? run.shardCount(of: job)
+        let outcome = await computeHolding(job, in: run, shards: shards, warnings: &warnings)
         held.release()
-        if case .ran(let record) = outcome, let remote = run.options.remote, !remote.options.readOnly {
-            do {
-                _ = try await remote.push(record, from: run.store)
-            } catch {
-                warnings.append("write-through to the remote cache failed (the local result stands): \(error)")
+        if let remote = run.options.remote, !remote.options.readOnly, !remote.isDown {
+            if case .ran(let record) = outcome {
+                do {
+                    _ = try await remote.push(record, from: run.store)
+                } catch {
+                    if remote.claimWarning() {
+                        warnings.append("write-through to the remote cache failed (the local result stands): \(error)\(Self.quietAfterwards(remote))")
+                    }
+                }
+            } else if case .reused = outcome {
+            } else if shards != nil {
+                // The node did not complete: share the shards it finished (also after Ctrl-C, hence a new task).
+                let partial = run.store.partialResults(for: key)
+                warnings += await Task { await remote.pushShardsReporting(partial.shards(), key: key, from: partial) }.value
             }
         }
         return DispatchResult(outcome, warnings: warnings)
     }
 
+    /// The tail of the one warning a run gives about a failing remote (a remote that keeps failing is marked down
+    /// and not asked again: `RemoteCache.isDown`).
+    static func quietAfterwards(_ remote: RemoteCache) -> String {
+        "; further remote failures in this run are not reported, and after \(remote.options.downAfter) failed tries in a row the remote is not asked again"
+    }
+
     /// The part under the key's lock: look again, repair, ask the remote, compute.
-    func computeHolding(_ job: NodeJob, in run: RunContext, warnings: inout [String]) async -> DispatchOutcome {
+    func computeHolding(_ job: NodeJob, in run: RunContext, shards: Int?, warnings: inout [String]) async -> DispatchOutcome {
         let node = job.node, key = job.key
         switch run.resolver.lookup(node: node, ResolvedKey(keyInputs: job.keyInputs, key: key)) {
         case .hit(_, let record):
@@ -49,7 +73,7 @@ public struct InProcessDispatcher: NodeDispatcher {
         case .unknown:
             break
         }
-        if let remote = run.options.remote {
+        if let remote = run.options.remote, !remote.isDown {
             job.progress.update(done: 0, total: 0, note: "asking the remote cache")
             do {
                 switch try await remote.fetch(key: key, into: run.store) {
@@ -63,9 +87,17 @@ public struct InProcessDispatcher: NodeDispatcher {
             } catch is CancellationError {
                 return .cancelled
             } catch {
-                warnings.append("remote cache lookup failed, computing locally: \(error)")
+                if remote.claimWarning() {
+                    warnings.append("remote cache lookup failed, computing locally: \(error)\(Self.quietAfterwards(remote))")
+                }
+            }
+            if let shards, shards > 0 {
+                let partial = run.store.partialResults(for: key)
+                let have = Set(partial.shards())
+                warnings += await remote.pullShardsReporting((0..<shards).filter { !have.contains($0) }, key: key, into: partial)
             }
         }
+        if let prepare, let early = await prepare(job, run) { return early }
         return await execute(job, in: run)
     }
 
@@ -75,7 +107,7 @@ public struct InProcessDispatcher: NodeDispatcher {
         guard let kind = run.registry[node.signature.name] else {
             return .failed("no implementation for kind '\(node.signature.name)'")
         }
-        let work = store.root.appendingPathComponent("tmp/work-\(key.hex.prefix(16))-\(UUID().uuidString.prefix(8))")
+        let work = store.workDirectoryURL(label: String(key.hex.prefix(16)))
         defer { try? FileManager.default.removeItem(at: work) }
         let t0 = Date()
         do {

@@ -17,25 +17,9 @@ extension LocalExecutor {
             NodeReport(id: id, kind: node.signature.name, status: .failed, key: key?.hex, reason: message)
         }
         let run = context
-        var ancestors = Set<Int>()
-        var stack = graph.dependencies[target]
-        while let i = stack.popLast() {
-            if ancestors.insert(i).inserted { stack.append(contentsOf: graph.dependencies[i]) }
-        }
-        var outputs: [String: [String: OutputObject]] = [:]
         do {
-            // Positions are a topological order, so every upstream result is known before it is needed.
-            for i in ancestors.sorted() {
-                let up = graph.nodes[i]
-                switch try await run.resolver.resolve(up, upstream: outputs) {
-                case .hit(_, let record):
-                    outputs[up.id] = record.outputs
-                case .miss(_, let reason):
-                    return failed("upstream node '\(up.id)' has no result in the store (\(reason.summary)); compute it first")
-                case .unknown(let identities):
-                    return failed("upstream node '\(up.id)' has no key: \(identities.joined(separator: "; ")) is unknown")
-                }
-            }
+            let (outputs, problem) = try await upstreamOutputs(of: target, run: run)
+            if let problem { return failed(problem) }
             let resolved: ResolvedKey, reason: MissReason
             switch try await run.resolver.resolve(node, upstream: outputs) {
             case .hit(let r, let record):
@@ -75,7 +59,31 @@ extension LocalExecutor {
         }
     }
 
-    private func mismatch(_ key: Digest, _ expected: Digest, _ failed: (String, Digest?) -> NodeReport) -> NodeReport {
+    /// The outputs of every upstream node of the node at `target`, all of which must be in the store; else the
+    /// problem naming the first that is not.
+    func upstreamOutputs(of target: Int, run: RunContext) async throws -> ([String: [String: OutputObject]], String?) {
+        var ancestors = Set<Int>()
+        var stack = graph.dependencies[target]
+        while let i = stack.popLast() {
+            if ancestors.insert(i).inserted { stack.append(contentsOf: graph.dependencies[i]) }
+        }
+        var outputs: [String: [String: OutputObject]] = [:]
+        // Positions are a topological order, so every upstream result is known before it is needed.
+        for i in ancestors.sorted() {
+            let up = graph.nodes[i]
+            switch try await run.resolver.resolve(up, upstream: outputs) {
+            case .hit(_, let record):
+                outputs[up.id] = record.outputs
+            case .miss(_, let reason):
+                return (outputs, "upstream node '\(up.id)' has no result in the store (\(reason.summary)); compute it first")
+            case .unknown(let identities):
+                return (outputs, "upstream node '\(up.id)' has no key: \(identities.joined(separator: "; ")) is unknown")
+            }
+        }
+        return (outputs, nil)
+    }
+
+    func mismatch(_ key: Digest, _ expected: Digest, _ failed: (String, Digest?) -> NodeReport) -> NodeReport {
         failed("node key \(key.hex.prefix(12)) differs from the planned \(expected.hex.prefix(12)): the experiment file or a file it reads changed after the run was planned", key)
     }
 }

@@ -117,11 +117,11 @@ public struct RunContext: Sendable {
 
 extension ArtifactStore {
     /// Acts on what the resolver found when a node is about to be computed: a corrupt object goes to quarantine (so
-    /// that the recomputed one can take its place) and an unreadable record is removed.
+    /// that the recomputed one can take its place) and an unreadable or misdirected record is removed.
     public func repair(_ reason: MissReason, key: Digest) {
         switch reason {
         case .objectCorrupt(_, let object, let ext, _): try? quarantine(object, ext: ext)
-        case .unreadableRecord: removeAction(key)
+        case .unreadableRecord, .misdirectedRecord: removeAction(key)
         default: break
         }
     }

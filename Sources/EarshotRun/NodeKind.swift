@@ -2,6 +2,7 @@ import EarshotGraph
 import EarshotSpec
 import EarshotStore
 import Foundation
+import Synchronization
 
 /// A node kind: its signature and its implementation. Implementations are stateless values.
 public protocol NodeKind: Sendable {
@@ -96,10 +97,10 @@ public struct NodeContext: Sendable {
         self.attachments = attachments
     }
 
-    /// Moves a file the node made (an audio clip) into the store and returns its reference
-    /// `cas:<sha256>.<ext>`. The object is kept with the node's result: verified, garbage-collected and
+    /// Moves a file the node made (an audio clip) into the store and returns its reference (written
+    /// `cas:<sha256>.<ext>`). The object is kept with the node's result: verified, garbage-collected and
     /// transferred with it.
-    public func attach(fileAt url: URL, ext: String) throws -> String {
+    public func attach(fileAt url: URL, ext: String) throws -> StoreReference {
         let digest = try store.putObject(ext: ext) { tmp in
             do { try FileManager.default.moveItem(at: url, to: tmp) } catch {
                 throw NodeError("cannot move '\(url.path)' into the store: \(error.localizedDescription)")
@@ -107,7 +108,7 @@ public struct NodeContext: Sendable {
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: store.objectURL(digest, ext: ext).path)[.size] as? Int) ?? 0
         attachments.append(OutputObject(object: digest, content: digest, ext: ext, type: "blob", bytes: size ?? 0))
-        return "cas:\(digest.hex).\(ext)"
+        return StoreReference(digest: digest, ext: ext)
     }
 
     public var params: [String: Value] { node.params }
@@ -138,22 +139,35 @@ public struct NodeContext: Sendable {
 public struct RunSettings: Sendable {
     /// Worker processes a scoring node may start (`earshot run --workers N`).
     public var workers: Int
+    /// GPUs the workers are spread over, one `CUDA_VISIBLE_DEVICES` value per worker in turn (`--gpus`).
+    public var devices: [String]
     /// Items a scoring node sends to one worker at once (`earshot run --batch-size N`), for workers that
     /// score batches; results equal the unbatched ones, so it never enters a key.
     public var batchSize: Int
-    public init(workers: Int = 1, batchSize: Int = 1) {
+    public init(workers: Int = 1, devices: [String] = [], batchSize: Int = 1) {
         self.workers = max(1, workers)
+        self.devices = devices
         self.batchSize = max(1, batchSize)
+    }
+
+    /// The GPUs of `--gpus`: `auto` → the entries of `CUDA_VISIBLE_DEVICES` when set, else one index per GPU the
+    /// NVIDIA driver lists in `/proc/driver/nvidia/gpus` (none without a driver); otherwise a comma-separated list.
+    public static func devices(_ spec: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+                               driverDirectory: String = "/proc/driver/nvidia/gpus") -> [String] {
+        guard spec == "auto" else { return spec.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        if let visible = environment["CUDA_VISIBLE_DEVICES"] {
+            return visible.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && $0 != "-1" }
+        }
+        let count = ((try? FileManager.default.contentsOfDirectory(atPath: driverDirectory)) ?? []).count
+        return (0..<count).map(String.init)
     }
 }
 
 /// Objects a node attached while running.
-/// Thread-safety: `@unchecked Sendable` because `items` is guarded by `lock`.
-final class AttachmentLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: [Digest: OutputObject] = [:]
-    func append(_ o: OutputObject) { lock.withLock { items[o.object] = o } }
-    var all: [OutputObject] { lock.withLock { items.values.sorted { $0.object < $1.object } } }
+final class AttachmentLog: Sendable {
+    private let items = Mutex<[Digest: OutputObject]>([:])
+    func append(_ o: OutputObject) { items.withLock { $0[o.object] = o } }
+    var all: [OutputObject] { items.withLock { $0.values.sorted { $0.object < $1.object } } }
 }
 
 /// A node failure with a message for the user (lowercase, names the item, says the fix).

@@ -7,8 +7,7 @@ import Dispatch
 /// task in the process; with their own queues they only compete for cores, and `--jobs` still bounds how many
 /// run at once. A serial queue targets Dispatch's overcommitting global queue, so it gets a thread when it
 /// needs one.
-/// Thread-safety: `@unchecked Sendable` because its only state is an immutable `DispatchQueue`, which is thread-safe.
-final class NodeTaskExecutor: TaskExecutor, @unchecked Sendable {
+final class NodeTaskExecutor: TaskExecutor, Sendable {
     private let queue: DispatchQueue
 
     init(label: String) {

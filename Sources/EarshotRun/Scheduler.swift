@@ -156,7 +156,7 @@ public struct Scheduler: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
-        if let data = try? encoder.encode(record) { try? run.store.writeRunRecord(data, name: name) }
+        if let data = try? encoder.encode(record) { _ = try? run.store.writeRunRecord(data, name: name) }
     }
 }
 

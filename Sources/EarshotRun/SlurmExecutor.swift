@@ -1,4 +1,5 @@
 import EarshotGraph
+import EarshotProcess
 import EarshotSpec
 import EarshotStore
 import Foundation
@@ -29,9 +30,12 @@ public struct SlurmExecutor: Sendable, NodeDispatcher {
         public var extraArguments: [String]
         /// Seconds between `squeue` polls.
         public var pollInterval: Double
+        /// Times the missing shards of a shardable node are submitted again after its array job ended without them.
+        public var arrayRetries: Int
 
         public init(specFile: String, overrides: [String] = [], earshot: String = SlurmExecutor.currentExecutable,
-                    partition: String? = nil, account: String? = nil, extraArguments: [String] = [], pollInterval: Double = 1) {
+                    partition: String? = nil, account: String? = nil, extraArguments: [String] = [], pollInterval: Double = 1,
+                    arrayRetries: Int = 2) {
             self.specFile = URL(fileURLWithPath: specFile).standardizedFileURL.path
             self.overrides = overrides
             self.earshot = earshot
@@ -39,6 +43,7 @@ public struct SlurmExecutor: Sendable, NodeDispatcher {
             self.account = account
             self.extraArguments = extraArguments
             self.pollInterval = pollInterval
+            self.arrayRetries = max(0, arrayRetries)
         }
     }
 
@@ -83,8 +88,19 @@ public struct SlurmExecutor: Sendable, NodeDispatcher {
     }
 
     /// Submits the node as a job, waits for it to leave the queue, and reads its result from the store.
+    /// A node whose kind splits into shards (`score`) becomes job arrays over its shards (`SlurmArrayDispatch`).
     public func dispatch(_ job: NodeJob, in run: RunContext) async -> DispatchResult {
         let node = job.node, key = job.key, progress = job.progress
+        let shards: Int?
+        do {
+            shards = try run.shardCount(of: job)
+        } catch {
+            return DispatchResult(.failed("\(error)"))
+        }
+        if let shards, shards > 0 {
+            let array = SlurmArrayDispatch(executor: self, node: node, key: key, shardCount: shards)
+            return await InProcessDispatcher(prepare: { _, _ in await array.run() }).dispatch(job, in: run)
+        }
         let jobID: String
         do {
             jobID = try submit(node: node, key: key)
@@ -145,10 +161,10 @@ public struct SlurmExecutor: Sendable, NodeDispatcher {
     }
 
     /// `sbatch` options for a node: its `resources:`, else the run-wide partition and account.
-    public func sbatchArguments(for node: ValidatedNode) -> [String] {
+    public func sbatchArguments(for node: ValidatedNode, output: String = "slurm-%j.out") -> [String] {
         let r = node.spec.resources ?? NodeResources()
         var args = ["--parsable", "--job-name=earshot:\(graph.experiment):\(node.id)",
-                    "--output=\(logDirectory.path)/slurm-%j.out", "--chdir=\(graph.specDirectory)"]
+                    "--output=\(logDirectory.path)/\(output)", "--chdir=\(graph.specDirectory)"]
         if let p = r.partition ?? options.partition { args.append("--partition=\(p)") }
         if let a = r.account ?? options.account { args.append("--account=\(a)") }
         if let c = r.cpus { args.append("--cpus-per-task=\(c)") }
@@ -180,25 +196,19 @@ enum SlurmCommand {
     }
 
     static func run(_ program: String, _ arguments: [String]) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [program] + arguments
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        do {
-            try p.run()
-        } catch {
-            throw NodeError("cannot run '\(program)': \(error.localizedDescription); is Slurm installed and on PATH?")
-        }
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        if p.terminationStatus == 127 {
+        let located: URL
+        do { located = try ProgramLocator.locate(program, base: FileManager.default.currentDirectoryPath) } catch {
             throw NodeError("'\(program)' not found on PATH; is Slurm installed? (--executor slurm needs sbatch, squeue, scontrol, scancel)")
         }
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        let r: (termination: Termination, stdout: Data, stderr: Data)
+        do { r = try ChildProcess.output(program: located.path, arguments: arguments) } catch {
+            throw NodeError("cannot run '\(program)': \(error); is Slurm installed and on PATH?")
+        }
+        let status: Int32 = switch r.termination {
+        case .exited(let code): code
+        case .signalled(let signal): 128 + signal
+        }
+        return Result(status: status, stdout: String(decoding: r.stdout, as: UTF8.self), stderr: String(decoding: r.stderr, as: UTF8.self))
     }
 }
 
@@ -221,6 +231,8 @@ final class SlurmJobTracker: @unchecked Sendable {
     private let lock = NSLock()
     private var states: [String: State] = [:]
     private var active = Set<String>()
+    /// Array jobs in flight (waited on by `SlurmArrayDispatch`, cancelled with the run).
+    private var arrays = Set<String>()
     /// Polls in a row in which Slurm knew nothing of a job; after `giveUpAfter` the job counts as lost.
     private var unknown: [String: Int] = [:]
     private let giveUpAfter = 30
@@ -258,11 +270,20 @@ final class SlurmJobTracker: @unchecked Sendable {
         if tracked { _ = try? SlurmCommand.run("scancel", [id]) }
     }
 
+    func trackArray(_ id: String) { lock.withLock { _ = arrays.insert(id) } }
+    func forgetArray(_ id: String) { lock.withLock { _ = arrays.remove(id) } }
+
+    /// `scancel` an array job (every task).
+    func cancelArray(_ id: String) {
+        let tracked = lock.withLock { arrays.remove(id) != nil }
+        if tracked { _ = try? SlurmCommand.run("scancel", [id]) }
+    }
+
     /// `scancel` every job still tracked (Ctrl-C, or the run stopped after a failure).
     func cancelAll() {
         let ids = lock.withLock { () -> [String] in
-            defer { active.removeAll() }
-            return active.sorted()
+            defer { active.removeAll(); arrays.removeAll() }
+            return active.union(arrays).sorted()
         }
         if !ids.isEmpty { _ = try? SlurmCommand.run("scancel", ids) }
     }

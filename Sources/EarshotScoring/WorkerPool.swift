@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The result of scoring one item: its statistics, or why it could not be scored.
 public enum ItemOutcome: Sendable, Equatable {
@@ -21,12 +22,16 @@ public struct WorkerPoolOptions: Sendable {
     public var expectedHello: WorkerHello?
     /// Folder for the workers' stderr files.
     public var logDirectory: URL
+    /// GPUs to spread the workers over: worker slot i runs with `CUDA_VISIBLE_DEVICES` = `devices[i % count]`
+    /// (empty: the environment is left as it is).
+    public var devices: [String]
+
     /// Items sent to a worker at once (`score_batch`), capped by the worker's hello `max_batch`; 1 sends
     /// `score` requests one by one. Workers promise equal results either way, so it is not part of any key.
     public var batchSize: Int
 
     public init(workers: Int = 1, itemTimeout: Double = 0, helloTimeout: Double = 600, maxRestarts: Int = 3,
-                expectedHello: WorkerHello? = nil, logDirectory: URL, batchSize: Int = 1) {
+                expectedHello: WorkerHello? = nil, logDirectory: URL, devices: [String] = [], batchSize: Int = 1) {
         self.workers = max(1, workers)
         self.batchSize = max(1, batchSize)
         self.itemTimeout = itemTimeout
@@ -34,6 +39,7 @@ public struct WorkerPoolOptions: Sendable {
         self.maxRestarts = max(0, maxRestarts)
         self.expectedHello = expectedHello
         self.logDirectory = logDirectory
+        self.devices = devices
     }
 }
 
@@ -150,6 +156,8 @@ public final class WorkerPool: @unchecked Sendable {
     private func start(slot: Int) throws -> (WorkerProcess, WorkerHello) {
         let n = lock.withLock { () -> Int in startedWorkers += 1; return startedWorkers }
         let log = options.logDirectory.appendingPathComponent("worker-\(slot)-\(n).stderr")
+        var command = command
+        if !options.devices.isEmpty { command.environment["CUDA_VISIBLE_DEVICES"] = options.devices[slot % options.devices.count] }
         let worker = try WorkerProcess(command: command, stderrURL: log)
         lock.withLock { live[slot] = worker }
         if stopping { worker.kill() }
@@ -245,19 +253,17 @@ public final class WorkerPool: @unchecked Sendable {
 }
 
 /// Calls `done` once after `count` ticks.
-/// Thread-safety: `@unchecked Sendable` because `left` is guarded by `lock`.
-private final class Countdown: @unchecked Sendable {
-    private let lock = NSLock()
-    private var left: Int
+private final class Countdown: Sendable {
+    private let left: Mutex<Int>
     private let done: @Sendable () -> Void
 
     init(_ count: Int, done: @escaping @Sendable () -> Void) {
-        left = count
+        left = Mutex(count)
         self.done = done
     }
 
     func tick() {
-        let finished = lock.withLock { () -> Bool in left -= 1; return left == 0 }
+        let finished = left.withLock { left -> Bool in left -= 1; return left == 0 }
         if finished { done() }
     }
 }

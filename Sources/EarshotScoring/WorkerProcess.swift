@@ -1,3 +1,4 @@
+import EarshotProcess
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -40,54 +41,39 @@ public final class WorkerProcess: @unchecked Sendable {
 
     public let command: WorkerCommand
     public let stderrURL: URL
-    private let process: Process
+    private let child: ChildProcess
+    private let stdinEnd: OwnedDescriptor
+    private let stdoutEnd: OwnedDescriptor
     private var stdinFD: Int32
     private let stdoutFD: Int32
     private var buffer: [UInt8] = []
-    private let pid: Int32
 
-    /// Starts the worker. Its stderr is written to `stderrURL` (created or truncated).
+    /// Starts the worker. Its stderr is written to `stderrURL` (created or truncated) by the worker itself.
     public init(command: WorkerCommand, stderrURL: URL) throws {
-        Self.ignoreBrokenPipes
         self.command = command
         self.stderrURL = stderrURL
-        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
-        let process = Process()
-        process.executableURL = command.program
-        process.arguments = command.arguments
-        process.currentDirectoryURL = command.directory
         var environment = ProcessInfo.processInfo.environment
         environment["PYTHONUNBUFFERED"] = "1"
         for (k, v) in command.environment { environment[k] = v }
-        process.environment = environment
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = try FileHandle(forWritingTo: stderrURL)
+        let started: ChildProcess.Started
         do {
-            try process.run()
+            started = try ChildProcess.spawn(program: command.program.path, arguments: command.arguments, directory: command.directory.path,
+                                             environment: environment, stdin: .pipe, stdout: .pipe, stderr: .file(stderrURL.path))
         } catch {
-            throw ScoringError.workerFailed(program: command.name, reason: "cannot be started (\(error.localizedDescription)); check the program path and that it is executable", stderrTail: "")
+            throw ScoringError.workerFailed(program: command.name, reason: "cannot be started (\(error)); check the program path and that it is executable", stderrTail: "")
         }
-        self.process = process
-        self.pid = process.processIdentifier
-        // Keep our own descriptors: the FileHandles close theirs when released.
-        stdinFD = dup(input.fileHandleForWriting.fileDescriptor)
-        stdoutFD = dup(output.fileHandleForReading.fileDescriptor)
-        _ = fcntl(stdinFD, F_SETFD, FD_CLOEXEC)
-        _ = fcntl(stdoutFD, F_SETFD, FD_CLOEXEC)
-        try? input.fileHandleForWriting.close()
-        try? output.fileHandleForReading.close()
+        child = started.process
+        stdinEnd = started.stdin!
+        stdoutEnd = started.stdout!
+        stdinFD = stdinEnd.rawValue
+        stdoutFD = stdoutEnd.rawValue
     }
 
     deinit {
         kill()
-        if stdinFD >= 0 { close(stdinFD) }
-        close(stdoutFD)
+        stdinEnd.close()
+        stdoutEnd.close()
     }
-
-    /// A write to a dead worker's stdin must fail with EPIPE, not kill the engine with SIGPIPE.
-    private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN); return () }()
 
     /// Reads the handshake line (within `timeout` seconds, 0 = no limit) and checks it.
     public func readHello(timeout: Double) throws -> WorkerHello {
@@ -164,33 +150,25 @@ public final class WorkerProcess: @unchecked Sendable {
     /// Asks the worker to exit (`shutdown`), waits up to `grace` seconds, then kills it.
     public func shutdown(grace: Double = 2) {
         _ = send(#"{"type":"shutdown"}"#)
-        if stdinFD >= 0 { close(stdinFD) }
+        stdinEnd.close()
         stdinFD = -1
         if !waitForExit(seconds: grace) { kill() }
     }
 
-    /// Sends SIGKILL (no-op once the worker has exited and been reaped).
+    /// Sends SIGKILL to the worker's process group (no-op once the worker has exited).
     public func kill() {
-        if process.isRunning { _ = Glibc.kill(pid, SIGKILL) }
+        child.signal(SIGKILL)
     }
 
-    /// Waits until the process has exited; false after `seconds`.
+    /// Waits until the process has exited and been reaped; false after `seconds`.
     @discardableResult
     public func waitForExit(seconds: Double) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning {
-            if Date() >= deadline { return false }
-            usleep(5_000)
-        }
-        return true
+        child.wait(seconds: seconds) != nil
     }
 
     /// "exited with status N" / "was killed by signal N" / "closed its output", after waiting briefly for the exit.
     public func exitDescription() -> String {
-        guard waitForExit(seconds: 2) else { return "closed its output" }
-        return process.terminationReason == .uncaughtSignal
-            ? "was killed by signal \(process.terminationStatus)"
-            : "exited with status \(process.terminationStatus)"
+        child.wait(seconds: 2)?.description ?? "closed its output"
     }
 
     /// The last `bytes` bytes the worker wrote to stderr, trimmed.

@@ -11,7 +11,7 @@ import Foundation
 /// `memory` uses Slurm's `--mem` syntax (an integer with an optional K/M/G/T suffix; megabytes without one);
 /// `time` uses `--time` syntax (minutes, `MM:SS`, `HH:MM:SS`, `D-HH`, `D-HH:MM`, `D-HH:MM:SS`).
 public struct NodeResources: Sendable, Equatable {
-    public static let keys = ["cpus", "memory", "gpus", "time", "partition", "account"]
+    public static let keys = ["cpus", "memory", "gpus", "time", "partition", "account", "shards_per_task", "max_parallel"]
 
     public var cpus: Int?
     public var memory: String?
@@ -19,15 +19,21 @@ public struct NodeResources: Sendable, Equatable {
     public var time: String?
     public var partition: String?
     public var account: String?
+    /// Shards of a shardable node (`score`) per task of its array job (default 1); `resources:` apply per task.
+    public var shardsPerTask: Int?
+    /// Array tasks of the node running at once (`sbatch --array=…%N`); unlimited by default.
+    public var maxParallel: Int?
 
     public init(cpus: Int? = nil, memory: String? = nil, gpus: Int? = nil, time: String? = nil,
-                partition: String? = nil, account: String? = nil) {
+                partition: String? = nil, account: String? = nil, shardsPerTask: Int? = nil, maxParallel: Int? = nil) {
         self.cpus = cpus
         self.memory = memory
         self.gpus = gpus
         self.time = time
         self.partition = partition
         self.account = account
+        self.shardsPerTask = shardsPerTask
+        self.maxParallel = maxParallel
     }
 
     /// Reads the `resources:` mapping (already interpolated); `location` anchors diagnostics.
@@ -60,6 +66,8 @@ public struct NodeResources: Sendable, Equatable {
         }
         cpus = try count("cpus", min: 1)
         gpus = try count("gpus", min: 0)
+        shardsPerTask = try count("shards_per_task", min: 1)
+        maxParallel = try count("max_parallel", min: 1)
         memory = try text("memory", pattern: "^[0-9]+[KMGTkmgt]?$", example: "16G")
         time = try text("time", pattern: "^([0-9]+-)?[0-9]+(:[0-9]{1,2}){0,2}$", example: "02:00:00")
         partition = try text("partition", pattern: "^[A-Za-z0-9_.,-]+$", example: "gpu")
@@ -86,6 +94,8 @@ public struct NodeResources: Sendable, Equatable {
                 "time": text("--time: minutes, HH:MM:SS or D-HH:MM:SS"),
                 "partition": .object(["type": .string("string"), "description": .string("--partition (overrides --slurm-partition)")]),
                 "account": .object(["type": .string("string"), "description": .string("--account (overrides --slurm-account)")]),
+                "shards_per_task": count(1, "shards of a shardable node (score) per task of its job array (default 1)"),
+                "max_parallel": count(1, "array tasks of the node running at once (--array=…%N)"),
             ]),
         ])
     }

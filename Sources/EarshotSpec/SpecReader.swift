@@ -164,7 +164,7 @@ struct ReadContext {
     }
 
     func yamlError(_ error: YAMLTree.ParseError) -> SpecError {
-        let prefix = error.message.hasPrefix("duplicate key") ? "" : "invalid YAML: "
+        let prefix = error.message.hasPrefix("duplicate key") || error.message.hasPrefix("a second YAML document") ? "" : "invalid YAML: "
         return SpecError(prefix + error.message, at: SourceLocation(file: file, line: error.mark.line, column: error.mark.column))
     }
 

@@ -10,6 +10,9 @@ public struct ValidatedNode: Sendable {
     public var inputs: [String: [OutputRef]]
     /// Output names this node produces.
     public var outputs: [String]
+    /// `params` as they enter the node key: `path` params as written in the experiment file (relative to its
+    /// folder), not made absolute, so that moving a checkout keeps its keys; nil when equal to `params`.
+    public var keyParams: [String: Value]? = nil
 
     public var id: String { spec.id }
 }
@@ -46,6 +49,7 @@ public struct SpecValidator: Sendable {
                 continue
             }
             var params: [String: Value] = [:]
+            var keyParams: [String: Value] = [:]
             let declared = Set(sig.params.map(\.name))
             for (name, entry) in node.params where !declared.contains(name) {
                 let names = sig.params.map(\.name)
@@ -66,12 +70,14 @@ public struct SpecValidator: Sendable {
                 }
                 do {
                     params[p.name] = try Self.check(entry.value, as: p.type, name: p.name, directory: spec.directory)
+                    if let written = Self.asWritten(entry.value, checked: params[p.name]!, as: p.type) { keyParams[p.name] = written }
                 } catch let message as ParamMismatch {
                     errors.append(SpecError(message.text, at: entry.location))
                 }
             }
             outputsByNode[node.id] = sig.outputNames(params: params)
-            validated.append(ValidatedNode(spec: node, signature: sig, params: params, inputs: [:], outputs: outputsByNode[node.id]!))
+            validated.append(ValidatedNode(spec: node, signature: sig, params: params, inputs: [:], outputs: outputsByNode[node.id]!,
+                                           keyParams: keyParams.isEmpty ? nil : params.merging(keyParams) { $1 }))
         }
         // Second pass: inputs.
         let allIDs = spec.nodes.map(\.id)
@@ -133,6 +139,21 @@ public struct SpecValidator: Sendable {
     struct ParamMismatch: Error { var text: String }
 
     /// Checks and normalises one param value against its type.
+    /// The value of a param holding paths as written (strings kept, other values as checked); nil when it holds no path.
+    static func asWritten(_ written: Value, checked: Value, as type: ParamType) -> Value? {
+        switch (type, written, checked) {
+        case (.path, .string, _): return written
+        case (.list(let element), .array(let items), .array(let done)) where items.count == done.count:
+            let mapped = zip(items, done).map { asWritten($0, checked: $1, as: element) }
+            return mapped.allSatisfy { $0 == nil } ? nil : .array(zip(mapped, done).map { $0 ?? $1 })
+        case (.map(let element), .object(let items), .object(let done)):
+            var out = done, any = false
+            for (k, v) in items { if let d = done[k], let w = asWritten(v, checked: d, as: element) { out[k] = w; any = true } }
+            return any ? .object(out) : nil
+        default: return nil
+        }
+    }
+
     public static func check(_ value: Value, as type: ParamType, name: String, directory: String) throws -> Value {
         func fail(_ expected: String) -> ParamMismatch {
             ParamMismatch(text: "param '\(name)' must be \(expected), got \(value.typeName) \(value)")

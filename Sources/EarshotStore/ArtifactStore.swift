@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,6 +11,7 @@ import Glibc
 /// - `actions/ab/abcd….json` — the action index: node key → output objects and the key's inputs;
 /// - `refs/EXPERIMENT/NODE` — the key a node had in its latest run (for `earshot why`);
 /// - `runs/` — one JSON record per run; `tmp/` — files being written; `quarantine/` — objects that failed verification;
+/// - `owners/<token>.lock` — held by each live process that writes to `tmp/` (see `TemporaryOwner`);
 /// - `locks/ab/abcd….lock|.lease` — per-key locks held while a node is computed (see `ActionLock`);
 /// - `earshot-store.json` — settings all users of the store share (see `StoreConfiguration`).
 ///
@@ -60,7 +62,7 @@ public struct ArtifactStore: Sendable {
 
     /// A fresh path in the store's temp folder (same file system as the objects, so renames are atomic).
     public func temporaryURL(ext: String) -> URL {
-        root.appendingPathComponent("tmp/\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).\(ext)")
+        root.appendingPathComponent("tmp/\(temporaryPrefix)-\(UUID().uuidString).\(ext)")
     }
 
     /// Writes an object through `write` (which creates the file at the URL it is given), then publishes it
@@ -92,6 +94,13 @@ public struct ArtifactStore: Sendable {
         let dest = objectURL(digest, ext: ext)
         if case .ok = verifyObject(digest, ext: ext) { return }
         try makeDirectory(dest.deletingLastPathComponent())
+        // Something that is not a file in the object's place (a directory) would make the rename fail: set it aside.
+        var st = stat()
+        if lstat(dest.path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG {
+            let dir = root.appendingPathComponent("quarantine")
+            try makeDirectory(dir)
+            try FileSystem.rename(dest, to: dir.appendingPathComponent("\(UUID().uuidString.prefix(8))-\(dest.lastPathComponent)"))
+        }
         chmod(tmp.path, 0o444)
         try FileSystem.rename(tmp, to: dest)
         try FileSystem.fsyncDirectory(dest.deletingLastPathComponent())
@@ -325,21 +334,24 @@ struct FileStamp: Hashable, Sendable {
 }
 
 /// Objects this process has hashed, with the stamp they had then.
-/// Thread-safety: `@unchecked Sendable` because every access holds `lock`.
-final class VerifiedStamps: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stamps: [String: FileStamp] = [:]
+final class VerifiedStamps: Sendable {
+    private let stamps = Mutex<[String: FileStamp]>([:])
+    /// Object → its `earshot.key` attribute (objects are immutable: named by their hash).
+    private let provenanceKeys = Mutex<[Digest: String]>([:])
+
+    func provenance(of object: Digest) -> String? { provenanceKeys.withLock { $0[object] } }
+    func setProvenance(_ key: String, of object: Digest) { provenanceKeys.withLock { $0[object] = key } }
 
     func contains(_ url: URL, _ stamp: FileStamp) -> Bool {
-        lock.withLock { stamps[url.path] == stamp }
+        stamps.withLock { $0[url.path] == stamp }
     }
     func insert(_ url: URL, _ stamp: FileStamp) {
-        lock.withLock { stamps[url.path] = stamp }
+        stamps.withLock { $0[url.path] = stamp }
     }
     func record(_ url: URL) {
         if let s = FileStamp(url) { insert(url, s) }
     }
     func remove(_ url: URL) {
-        _ = lock.withLock { stamps.removeValue(forKey: url.path) }
+        _ = stamps.withLock { $0.removeValue(forKey: url.path) }
     }
 }

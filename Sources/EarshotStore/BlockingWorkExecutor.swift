@@ -8,8 +8,7 @@ import Dispatch
 /// nothing else runs meanwhile; a dispatch queue of its own targets Dispatch's overcommitting global queue, which
 /// gives a blocked queue another thread, so the flushes of concurrent transfers overlap (the file system commits
 /// them together).
-/// Thread-safety: `@unchecked Sendable` because its only state is an immutable `DispatchQueue`, which is thread-safe.
-final class BlockingWorkExecutor: TaskExecutor, @unchecked Sendable {
+final class BlockingWorkExecutor: TaskExecutor, Sendable {
     private let queue: DispatchQueue
 
     init(label: String) {

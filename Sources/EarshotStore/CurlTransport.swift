@@ -1,5 +1,8 @@
 import CCurl
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// HTTP transfers on libcurl multi handles, each driven by a thread of its own: requests from any task wait in one
 /// queue (in order) and run concurrently, at most `maxTransfers` at once, over connections each multi handle keeps
@@ -21,6 +24,11 @@ final class CurlTransport: @unchecked Sendable {
     private let lock = NSLock()
     private var queue: [CurlTransfer] = []
     private var closed = false
+    private var stalls = 0
+
+    /// Polls that ran to their full timeout while a queued transfer waited for a free slot of that thread: each is a
+    /// lost wakeup (a request delayed by up to a second). Tests expect none.
+    var stalledPolls: Int { lock.withLock { stalls } }
 
     /// `curl_global_init`, run once per process (a `static let` initializer runs exactly once, thread-safely).
     private static let globalInit: CURLcode = earshot_curl_global_init()
@@ -111,7 +119,14 @@ final class CurlTransport: @unchecked Sendable {
             }
             // Transfers that waited for a slot freed just now start at once: their wakeups were used up already.
             if active.count < slots, lock.withLock({ !queue.isEmpty && !closed }) { continue }
+            var ts = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &ts)
+            let before = Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
             _ = curl_multi_poll(multi, nil, 0, 1000, nil)
+            clock_gettime(CLOCK_MONOTONIC, &ts)
+            if Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9 - before >= 0.95, active.count < slots {
+                lock.withLock { if !queue.isEmpty && !closed { stalls += 1 } }
+            }
         }
         for transfer in lock.withLock({ () -> [CurlTransfer] in defer { queue.removeAll() }; return queue }) {
             transfer.cancel()

@@ -8,8 +8,9 @@ import Glibc
 ///
 /// Layout: `fingerprints/XY.tsv`, 256 shards chosen by the top byte of the FNV-1a 64-bit hash of the path's
 /// UTF-8 bytes. Each shard is a header line `earshot-fingerprints-v1` and one line per file:
-/// `sha256-hex TAB inode TAB size TAB mtime_ns TAB ctime_ns TAB recorded_ns TAB path` (paths holding a tab or a
-/// line break are fingerprinted in memory only). Shards load lazily on first use.
+/// `check TAB sha256-hex TAB inode TAB size TAB mtime_ns TAB ctime_ns TAB recorded_ns TAB path` (paths holding a tab
+/// or a line break are fingerprinted in memory only), where `check` is the first 16 hex digits of the SHA-256 of the
+/// rest of the row: a row that fails it is discarded and its file hashed again. Shards load lazily on first use.
 ///
 /// Trust: an entry is used only if the file's stamp is unchanged and the file had not changed for
 /// `racyWindow` before the entry was recorded (git's "racily clean" rule: file systems stamp times with a
@@ -27,6 +28,10 @@ public final class FingerprintTable: @unchecked Sendable {
     let temporaryDirectory: URL
     /// Nanoseconds; see "Trust".
     public let racyWindow: Int64
+    /// Start of the names of temporary files (the store's owner token, so `cache gc` knows whose they are); asked
+    /// only when a file is written, so a table that only reads leaves no owner lock behind.
+    let temporaryPrefixSource: @Sendable () -> String
+    var temporaryPrefix: String { temporaryPrefixSource() }
 
     struct Entry: Equatable {
         var digest: Digest
@@ -41,10 +46,15 @@ public final class FingerprintTable: @unchecked Sendable {
     private var trustedFiles = 0
 
     /// A table kept under `directory`; `temporaryDirectory` must be on the same file system.
-    public init(directory: URL, temporaryDirectory: URL, racyWindow: Int64 = 2_000_000_000) {
+    public convenience init(directory: URL, temporaryDirectory: URL, racyWindow: Int64 = 2_000_000_000) {
+        self.init(directory: directory, temporaryDirectory: temporaryDirectory, racyWindow: racyWindow, temporaryPrefix: nil)
+    }
+
+    init(directory: URL, temporaryDirectory: URL, racyWindow: Int64, temporaryPrefix: (@Sendable () -> String)?) {
         self.directory = directory
         self.temporaryDirectory = temporaryDirectory
         self.racyWindow = racyWindow
+        self.temporaryPrefixSource = temporaryPrefix ?? { "\(getpid())" }
     }
 
     /// How many files this table hashed, and how many it answered from fingerprints, since it was created.
@@ -102,26 +112,17 @@ public final class FingerprintTable: @unchecked Sendable {
         }
         guard !pending.isEmpty else { return }
         do {
-            try FileSystem.makeDirectory(directory)
-            try FileSystem.makeDirectory(temporaryDirectory)
-            let lockFD = open(directory.appendingPathComponent(".lock").path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-            guard lockFD >= 0 else {
-                throw StoreError.io(path: directory.path, message: "cannot open the fingerprint lock: \(StoreError.posixMessage(errno))")
-            }
-            defer { close(lockFD) }
-            while flock(lockFD, LOCK_EX) != 0 {
-                if errno != EINTR { throw StoreError.io(path: directory.path, message: "cannot lock the fingerprint table: \(StoreError.posixMessage(errno))") }
-            }
-            defer { flock(lockFD, LOCK_UN) }
-            for (shard, entries) in pending.sorted(by: { $0.key < $1.key }) {
-                var merged = readShard(shard)
-                for (path, entry) in entries where (merged[path]?.recorded ?? .min) <= entry.recorded { merged[path] = entry }
-                let url = shardURL(shard)
-                let tmp = temporaryDirectory.appendingPathComponent("fingerprints-\(getpid())-\(UUID().uuidString).tsv")
-                try FileSystem.atomicWrite(Self.encode(merged), to: url, temporary: tmp, sync: false)
-                lock.withLock {
-                    for (path, entry) in merged where (shards[shard]?[path]?.recorded ?? .min) <= entry.recorded {
-                        shards[shard, default: [:]][path] = entry
+            try withFileLock {
+                for (shard, entries) in pending.sorted(by: { $0.key < $1.key }) {
+                    var merged = readShard(shard)
+                    for (path, entry) in entries where (merged[path]?.recorded ?? .min) <= entry.recorded { merged[path] = entry }
+                    let url = shardURL(shard)
+                    let tmp = temporaryDirectory.appendingPathComponent("\(temporaryPrefix)-fingerprints-\(UUID().uuidString).tsv")
+                    try FileSystem.atomicWrite(Self.encode(merged), to: url, temporary: tmp, sync: false)
+                    lock.withLock {
+                        for (path, entry) in merged where (shards[shard]?[path]?.recorded ?? .min) <= entry.recorded {
+                            shards[shard, default: [:]][path] = entry
+                        }
                     }
                 }
             }
@@ -145,40 +146,106 @@ public final class FingerprintTable: @unchecked Sendable {
         directory.appendingPathComponent(String(format: "%02x.tsv", shard))
     }
 
-    /// The entries on disk; an unreadable or foreign file counts as empty (fingerprints are only a cache).
-    func readShard(_ shard: Int) -> [String: Entry] {
-        guard let data = FileManager.default.contents(atPath: shardURL(shard).path) else { return [:] }
+    /// The entries on disk; an unreadable or foreign file counts as empty (fingerprints are only a cache), and a
+    /// row whose check does not match its fields is left out (its file is hashed again).
+    func readShard(_ shard: Int) -> [String: Entry] { Self.decode(FileManager.default.contents(atPath: shardURL(shard).path)).entries }
+
+    /// Parses a shard file: its entries and the 1-based line numbers of rows that failed their check
+    /// (`foreign` when the file is not a fingerprint shard of this version at all).
+    static func decode(_ data: Data?) -> (entries: [String: Entry], badLines: [Int], foreign: Bool) {
+        guard let data, !data.isEmpty else { return ([:], [], false) }
         var out: [String: Entry] = [:]
-        var first = true
-        for line in data.split(separator: 0x0A, omittingEmptySubsequences: true) {
-            if first {
-                first = false
-                guard line.elementsEqual(Self.header.utf8) else { return [:] }
+        var bad: [Int] = []
+        var lineNumber = 0
+        for line in data.split(separator: 0x0A, omittingEmptySubsequences: false) {
+            lineNumber += 1
+            if lineNumber == 1 {
+                guard line.elementsEqual(Self.header.utf8) else { return ([:], [], true) }
                 continue
             }
-            let fields = line.split(separator: 0x09, maxSplits: 6, omittingEmptySubsequences: false)
-            guard fields.count == 7, let digest = Digest(hex: String(decoding: fields[0], as: UTF8.self)),
-                  let inode = UInt64(String(decoding: fields[1], as: UTF8.self)),
-                  let size = Int64(String(decoding: fields[2], as: UTF8.self)),
-                  let mtime = Int64(String(decoding: fields[3], as: UTF8.self)),
-                  let ctime = Int64(String(decoding: fields[4], as: UTF8.self)),
-                  let recorded = Int64(String(decoding: fields[5], as: UTF8.self)) else { continue }
-            let path = String(decoding: fields[6], as: UTF8.self)
+            if line.isEmpty { continue }
+            let fields = line.split(separator: 0x09, maxSplits: 7, omittingEmptySubsequences: false)
+            guard fields.count == 8, let body = line.firstIndex(of: 0x09),
+                  fields[0].elementsEqual(check(line[line.index(after: body)...]).utf8),
+                  let digest = Digest(hex: String(decoding: fields[1], as: UTF8.self)),
+                  let inode = UInt64(String(decoding: fields[2], as: UTF8.self)),
+                  let size = Int64(String(decoding: fields[3], as: UTF8.self)),
+                  let mtime = Int64(String(decoding: fields[4], as: UTF8.self)),
+                  let ctime = Int64(String(decoding: fields[5], as: UTF8.self)),
+                  let recorded = Int64(String(decoding: fields[6], as: UTF8.self)) else {
+                bad.append(lineNumber)
+                continue
+            }
+            let path = String(decoding: fields[7], as: UTF8.self)
             out[path] = Entry(digest: digest, stamp: FileStamp(inode: inode, size: size, mtime: mtime, ctime: ctime), recorded: recorded)
         }
-        return out
+        return (out, bad, false)
     }
 
-    static let header = "earshot-fingerprints-v1"
+    /// v2 rows start with a check: the first 16 hex digits of the SHA-256 of the rest of the row, so a flipped
+    /// digit anywhere in a row (the file's digest included) discards that row instead of being trusted.
+    static let header = "earshot-fingerprints-v2"
+
+    static func check(_ body: some Collection<UInt8>) -> String { String(SHA256.hash(body).hex.prefix(16)) }
 
     static func encode(_ entries: [String: Entry]) -> Data {
         var text = header + "\n"
         for path in entries.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) })
         where !path.contains("\t") && !path.contains("\n") && !path.contains("\r") {
             let e = entries[path]!
-            text += "\(e.digest.hex)\t\(e.stamp.inode)\t\(e.stamp.size)\t\(e.stamp.mtime)\t\(e.stamp.ctime)\t\(e.recorded)\t\(path)\n"
+            let body = "\(e.digest.hex)\t\(e.stamp.inode)\t\(e.stamp.size)\t\(e.stamp.mtime)\t\(e.stamp.ctime)\t\(e.recorded)\t\(path)"
+            text += "\(check(Array(body.utf8)))\t\(body)\n"
         }
         return Data(text.utf8)
+    }
+
+    /// One line per shard file that is foreign or has rows failing their check (`cache verify`); with `repair`,
+    /// each such shard is rewritten with its good rows only (under the table's lock, like `flush`).
+    public func verify(repair: Bool) -> [String] {
+        var problems: [String] = []
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasSuffix(".tsv") }.sorted()
+        for name in names {
+            let url = directory.appendingPathComponent(name)
+            var isDirectory: ObjCBool = false
+            FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
+            if isDirectory.boolValue {
+                problems.append("fingerprints/\(name) is a directory, not a file")
+                if repair { try? FileManager.default.removeItem(at: url) }
+                continue
+            }
+            let decoded = Self.decode(FileManager.default.contents(atPath: url.path))
+            if decoded.foreign {
+                problems.append("fingerprints/\(name) is not a fingerprint table (no '\(Self.header)' header); its files are hashed again")
+            } else if !decoded.badLines.isEmpty {
+                let lines = decoded.badLines.prefix(5).map(String.init).joined(separator: ", ") + (decoded.badLines.count > 5 ? ", …" : "")
+                problems.append("fingerprints/\(name): \(decoded.badLines.count) row(s) fail their check (line \(lines)); those files are hashed again")
+            } else {
+                continue
+            }
+            if repair {
+                let tmp = temporaryDirectory.appendingPathComponent("\(temporaryPrefix)-fingerprints-\(UUID().uuidString).tsv")
+                try? withFileLock { try FileSystem.atomicWrite(Self.encode(Self.decode(FileManager.default.contents(atPath: url.path)).entries),
+                                                               to: url, temporary: tmp, sync: true) }
+                lock.withLock { shards.removeAll() }
+            }
+        }
+        return problems
+    }
+
+    /// Runs `body` holding the exclusive `flock` on `fingerprints/.lock`.
+    func withFileLock<T>(_ body: () throws -> T) throws -> T {
+        try FileSystem.makeDirectory(directory)
+        try FileSystem.makeDirectory(temporaryDirectory)
+        let lockFD = open(directory.appendingPathComponent(".lock").path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard lockFD >= 0 else {
+            throw StoreError.io(path: directory.path, message: "cannot open the fingerprint lock: \(StoreError.posixMessage(errno))")
+        }
+        defer { close(lockFD) }
+        while flock(lockFD, LOCK_EX) != 0 {
+            if errno != EINTR { throw StoreError.io(path: directory.path, message: "cannot lock the fingerprint table: \(StoreError.posixMessage(errno))") }
+        }
+        defer { flock(lockFD, LOCK_UN) }
+        return try body()
     }
 
     /// Top byte of FNV-1a 64 over the path's UTF-8 bytes.
@@ -203,11 +270,13 @@ public final class FingerprintTable: @unchecked Sendable {
     nonisolated(unsafe) private static var tables: [String: FingerprintTable] = [:]
 
     /// The process-wide table of the store at `root` (one per store, so that every node of a run shares it).
-    static func shared(root: URL) -> FingerprintTable {
-        registryLock.withLock {
+    static func shared(store: ArtifactStore) -> FingerprintTable {
+        let root = store.root
+        return registryLock.withLock {
             if let table = tables[root.path] { return table }
             let table = FingerprintTable(directory: root.appendingPathComponent("fingerprints"),
-                                         temporaryDirectory: root.appendingPathComponent("tmp"))
+                                         temporaryDirectory: root.appendingPathComponent("tmp"), racyWindow: 2_000_000_000,
+                                         temporaryPrefix: { store.temporaryPrefix })
             tables[root.path] = table
             return table
         }
@@ -216,7 +285,7 @@ public final class FingerprintTable: @unchecked Sendable {
 
 extension ArtifactStore {
     /// The store's fingerprint table (`fingerprints/`), shared by every handle on this store in this process.
-    public var fingerprints: FingerprintTable { FingerprintTable.shared(root: root) }
+    public var fingerprints: FingerprintTable { FingerprintTable.shared(store: self) }
 }
 
 extension FileStamp {

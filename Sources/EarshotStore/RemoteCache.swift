@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,9 +16,12 @@ import Glibc
 /// with exponential backoff; `readOnly` never writes. Transfers run on libcurl (`CurlTransport`), at most
 /// `parallelTransfers` at once over reused connections; uploads stream from the object file.
 ///
-/// Thread-safety: `@unchecked Sendable` because the only mutable state, `rejected`, is guarded by `lock`;
-/// `CurlTransport` is safe to use from any task.
-public final class RemoteCache: @unchecked Sendable {
+/// A dead remote: after `Options.downAfter` tries in a row have failed (across all requests, retries included), it is
+/// marked down for the rest of the process: every later request fails at once without touching the network, and
+/// the executor stops asking it (`isDown`), so a run goes on locally at local speed. `claimWarning()` lets the
+/// caller report a failing remote once per run instead of once per node.
+///
+public final class RemoteCache: Sendable {
     public struct Options: Sendable {
         /// Pull only; never PUT.
         public var readOnly: Bool
@@ -29,13 +33,18 @@ public final class RemoteCache: @unchecked Sendable {
         public var timeout: Double
         /// Objects transferred at once.
         public var parallelTransfers: Int
+        /// Failed tries in a row, across all requests (a success in between resets the count), after which the remote
+        /// is marked down for the rest of the run.
+        public var downAfter: Int
 
-        public init(readOnly: Bool = false, attempts: Int = 3, backoff: Double = 0.25, timeout: Double = 120, parallelTransfers: Int = 8) {
+        public init(readOnly: Bool = false, attempts: Int = 3, backoff: Double = 0.25, timeout: Double = 120, parallelTransfers: Int = 8,
+                    downAfter: Int = 3) {
             self.readOnly = readOnly
             self.attempts = max(1, attempts)
             self.backoff = backoff
             self.timeout = timeout
             self.parallelTransfers = max(1, parallelTransfers)
+            self.downAfter = max(1, downAfter)
         }
     }
 
@@ -70,8 +79,10 @@ public final class RemoteCache: @unchecked Sendable {
     let transport: CurlTransport
     /// Where `fetch` and `fetchObjects` run, so their flushes and renames block no cooperative thread.
     let fileWork = BlockingWorkExecutor(label: "earshot.remote.files")
-    private let lock = NSLock()
-    private var rejected = Set<Digest>()
+    private let rejected = Mutex(Set<Digest>())
+    /// Dead-remote bookkeeping: failed tries in a row, marked down, warned once, requests sent.
+    private struct Health { var failuresInARow = 0, down = false, warned = false, requests = 0 }
+    private let health = Mutex(Health())
 
     /// A remote cache at `url` (http or https); credentials default to those in the environment.
     public init(url: URL, options: Options = Options(), credentials: RemoteCredentials?? = nil) throws {
@@ -93,7 +104,43 @@ public final class RemoteCache: @unchecked Sendable {
     public func acURL(_ key: Digest) -> URL { base.appendingPathComponent("ac/\(key.hex)") }
 
     /// Digests whose remote copy failed verification in this process (write-through re-uploads them).
-    public var rejectedObjects: Set<Digest> { lock.withLock { rejected } }
+    public var rejectedObjects: Set<Digest> { rejected.withLock { $0 } }
+
+    /// True once `Options.downAfter` tries in a row have failed: the remote is not used again by this process.
+    public var isDown: Bool { health.withLock { $0.down } }
+
+    /// Transport polls that waited out their timeout while a request was queued for a free slot (lost wakeups);
+    /// for tests: a request never waits for a poll timeout to start.
+    public var stalledPolls: Int { transport.stalledPolls }
+
+    /// HTTP requests sent so far (each try counts), for tests and benchmarks.
+    public var requestCount: Int { health.withLock { $0.requests } }
+
+    /// True the first time it is called: whoever gets true reports a failing remote, later failures stay quiet.
+    public func claimWarning() -> Bool {
+        health.withLock { state in
+            defer { state.warned = true }
+            return !state.warned
+        }
+    }
+
+    /// Counts a failed try (a refused or dropped connection, a timeout, HTTP 5xx/408/429) or an answer (resets the
+    /// count); marks the remote down once `downAfter` tries in a row, across all requests, have failed.
+    private func noteOutcome(failed: Bool) {
+        let downAfter = options.downAfter
+        health.withLock {
+            if failed {
+                $0.failuresInARow += 1
+                if $0.failuresInARow >= downAfter { $0.down = true }
+            } else {
+                $0.failuresInARow = 0
+            }
+        }
+    }
+
+    var downMessage: String {
+        "the remote cache is marked down for the rest of this run after \(options.downAfter) failed tries in a row"
+    }
 
     // MARK: read
 
@@ -130,6 +177,10 @@ public final class RemoteCache: @unchecked Sendable {
         guard let record else { return .absent }
         let (transfer, problems) = try await fetchObjectsOnFileWork(of: record, into: store)
         guard problems.isEmpty else { return .rejected(problems) }
+        // The objects are genuine; the record must also be theirs (each output's earshot.key names this key).
+        if let problem = store.check(record) {
+            return .rejected(["\(acURL(key).absoluteString): \(problem)"])
+        }
         try store.record(record)
         var report = transfer
         report.actions = 1
@@ -164,19 +215,25 @@ public final class RemoteCache: @unchecked Sendable {
     /// Streams one object into the store's temp folder, hashing it as it arrives, and publishes it (fsync, rename)
     /// only if the hash matches its name. Returns its size.
     func download(_ object: OutputObject, into store: ArtifactStore) async throws -> Result<Int, Rejection> {
-        let url = casURL(object.object)
         let tmp = store.temporaryURL(ext: object.ext)
         defer { unlink(tmp.path) }
+        return try await download(object, to: tmp) { try store.publish(tmp, as: object.object, ext: object.ext) }
+    }
+
+    /// Streams one object to `tmp`, hashing it as it arrives; calls `publish` (after an fsync) only if the hash
+    /// matches its name. Returns its size.
+    func download(_ object: OutputObject, to tmp: URL, publish: () throws -> Void) async throws -> Result<Int, Rejection> {
+        let url = casURL(object.object)
         let response = try await send(HTTPRequest(method: .get, url: url.absoluteString, sink: .hashedFile(tmp)))
         guard response.status != 404, let actual = response.digest else { return .failure(missing(object, url)) }
         let size = response.received
         guard actual == object.object else {
-            lock.withLock { _ = rejected.insert(object.object) }
+            rejected.withLock { _ = $0.insert(object.object) }
             let truncated = object.bytes > 0 && size < object.bytes ? " (truncated: \(size) of \(object.bytes) bytes)" : ""
             return .failure(Rejection(message: "remote object \(object.object.hex) failed verification\(truncated): its bytes hash to \(actual.hex); it was not used"))
         }
         try FileSystem.fsync(tmp)
-        try store.publish(tmp, as: actual, ext: object.ext)
+        try publish()
         return .success(size)
     }
 
@@ -208,7 +265,7 @@ public final class RemoteCache: @unchecked Sendable {
             guard size >= 0, object.bytes <= 0 || size == object.bytes else {
                 return .failure(Rejection(message: "local object \(object.object.hex) is missing or has the wrong size; `earshot cache verify` names it"))
             }
-            let known = self.lock.withLock { self.rejected.contains(object.object) }
+            let known = self.rejected.withLock { $0.contains(object.object) }
             if !known, try await self.remoteSize(object.object) == size { return .success(-1) }
             try await self.upload(file: file, to: self.casURL(object.object))
             return .success(size)
@@ -228,7 +285,7 @@ public final class RemoteCache: @unchecked Sendable {
         _ = try await concurrentMap(records) { record in
             try await self.upload(data: try encoder.encode(record), to: self.acURL(record.key))
         }
-        lock.withLock { for o in objects { rejected.remove(o.object) } }
+        rejected.withLock { for o in objects { $0.remove(o.object) } }
         report.actions = records.count
         return report
     }
@@ -259,20 +316,28 @@ public final class RemoteCache: @unchecked Sendable {
         if let credentials { request.headers.append("Authorization: \(credentials.authorization)") }
         var lastProblem = ""
         for attempt in 0..<options.attempts {
+            // Requests in flight when the remote was marked down stop retrying too.
+            if isDown { throw StoreError.remote(url: request.url, message: downMessage) }
             if attempt > 0 {
                 try await Task.sleep(nanoseconds: UInt64(options.backoff * pow(2, Double(attempt - 1)) * 1e9))
+                if isDown { throw StoreError.remote(url: request.url, message: downMessage) }
             }
             try Task.checkCancellation()
+            health.withLock { $0.requests += 1 }
             let response: HTTPResponse
             switch try await transport.perform(request) {
             case .success(let r):
                 response = r
             case .failure(let failure) where failure.transient:
+                noteOutcome(failed: true)
                 lastProblem = "\(failure.message) (attempt \(attempt + 1) of \(options.attempts))"
                 continue
             case .failure(let failure):
+                noteOutcome(failed: true)
                 throw StoreError.remote(url: request.url, message: failure.message)
             }
+            // Any HTTP answer shows the remote is alive; 5xx and 408/429 count as failures (retried below).
+            noteOutcome(failed: [408, 429].contains(response.status) || response.status >= 500)
             switch response.status {
             case 200..<300, 404:
                 return response

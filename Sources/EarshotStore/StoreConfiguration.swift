@@ -14,7 +14,9 @@ import Glibc
 /// - `lock_mode`: how per-key locks are taken (see `LockMode`). All processes using one store must use the same
 ///   mode, which is why it lives here rather than only on the command line.
 /// - `lease_timeout`: seconds without a heartbeat after which a lease is broken (lease mode only).
-/// A missing file means the defaults (private, `flock`, 60 s).
+/// A missing file means the defaults (private, `flock`, 60 s); the command line writes the file on a store's first
+/// use (with `createIfAbsent`, so two processes starting at once agree on one mode), so a later run naming another
+/// `--lock-mode` is refused instead of silently locking differently from a run still going.
 public struct StoreConfiguration: Sendable, Equatable {
     public static let fileName = "earshot-store.json"
 
@@ -63,9 +65,29 @@ public struct StoreConfiguration: Sendable, Equatable {
         return config
     }
 
+    /// Writes the configuration to `earshot-store.json` under `root` unless that file exists; false when it does
+    /// (another process created it first: load it). The file appears whole or not at all (`link(2)` never replaces).
+    public func createIfAbsent(root: URL) throws -> Bool {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted]) + Data("\n".utf8)
+        try FileSystem.makeDirectory(root, mode: directoryMode)
+        let tmp = root.appendingPathComponent(".\(Self.fileName).\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
+        let fd = open(tmp.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, fileMode)
+        guard fd >= 0 else { throw StoreError.io(path: tmp.path, message: "cannot create: \(StoreError.posixMessage(errno))") }
+        defer { unlink(tmp.path) }
+        let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        _ = Glibc.fsync(fd)
+        close(fd)
+        guard written == data.count else { throw StoreError.io(path: tmp.path, message: "short write") }
+        let url = root.appendingPathComponent(Self.fileName)
+        if link(tmp.path, url.path) == 0 { return true }
+        if errno == EEXIST { return false }
+        throw StoreError.io(path: url.path, message: "cannot create the store configuration: \(StoreError.posixMessage(errno))")
+    }
+
+    var object: [String: Any] { ["group_writable": groupWritable, "lock_mode": lockMode.rawValue, "lease_timeout": leaseTimeout] }
+
     /// Writes the configuration to `earshot-store.json` under `root` (atomically).
     public func save(root: URL) throws {
-        let object: [String: Any] = ["group_writable": groupWritable, "lock_mode": lockMode.rawValue, "lease_timeout": leaseTimeout]
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
         try FileSystem.makeDirectory(root, mode: directoryMode)
         let tmp = root.appendingPathComponent(".\(Self.fileName).\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")

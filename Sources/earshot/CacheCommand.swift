@@ -10,10 +10,10 @@ struct CacheCommand: AsyncParsableCommand {
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Re-hash every object and check every action's outputs exist. Exit 1 if anything is wrong.",
-            discussion: "Corrupt objects are named; the next run recomputes them instead of trusting them. --repair moves them to quarantine/ now.")
+            abstract: "Re-hash every object and check every record, shard, fingerprint row and entry type. Exit 1 if anything is wrong.",
+            discussion: "Problems are named; the next run recomputes what cannot be trusted. --repair quarantines corrupt objects and misplaced entries and drops the records, shards and fingerprint rows that fail, so a second verify passes.")
         @OptionGroup var storeOptions: StoreOptions
-        @Flag(help: "Quarantine corrupt objects and drop action records whose objects are gone.")
+        @Flag(help: "Quarantine corrupt objects and misplaced entries; drop the records, shards and fingerprint rows that fail.")
         var repair = false
 
         func run() throws {
@@ -28,7 +28,7 @@ struct CacheCommand: AsyncParsableCommand {
     struct GC: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "gc",
-            abstract: "Delete objects no action refers to, broken actions, stale temp files, quarantine and old partial shards.",
+            abstract: "Delete objects no action refers to, broken actions, temp files and work folders of dead runs, quarantine and old partial shards.",
             discussion: "--keep-latest also drops every action that is not the latest result of some experiment node. Do not run it while other runs use the store.")
         @OptionGroup var storeOptions: StoreOptions
         @Flag(help: "Keep only the latest result of each experiment node.")

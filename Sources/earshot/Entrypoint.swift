@@ -23,7 +23,7 @@ struct Earshot: AsyncParsableCommand {
         Node kinds:   earshot kinds
         """,
         version: version,
-        subcommands: [RunCommand.self, PlanCommand.self, WhyCommand.self, ValidateCommand.self, KindsCommand.self, CacheCommand.self, ExportCommand.self, SchemaCommand.self,
+        subcommands: [RunCommand.self, PlanCommand.self, WhyCommand.self, ValidateCommand.self, KindsCommand.self, CacheCommand.self, ExportCommand.self, SchemaCommand.self, InspectCommand.self,
                       ExecNodeCommand.self]
     )
 }
@@ -56,7 +56,9 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens the store, first recording --group-writable / --lock-mode in its earshot-store.json. A lock mode that
     /// contradicts an existing configuration is refused: every process using a store must lock the same way.
-    func open() throws -> ArtifactStore {
+    /// `recordingFirstUse` (runs): a store without the file gets one with the mode in use, so a later run asking
+    /// for another mode is refused; read-only commands (plan, why, ls) leave it alone.
+    func open(recordingFirstUse: Bool = false) throws -> ArtifactStore {
         let root = self.root.standardizedFileURL
         let file = root.appendingPathComponent(StoreConfiguration.fileName)
         let configured = FileManager.default.fileExists(atPath: file.path)
@@ -78,7 +80,13 @@ struct StoreOptions: ParsableArguments {
             config.groupWritable = true
             changed = true
         }
-        if changed { try config.save(root: root) }
+        if !configured && (recordingFirstUse || changed) {
+            // Record the mode on first use, so a later run with another --lock-mode is refused; if another process
+            // created the file meanwhile, start over with what it recorded.
+            guard try config.createIfAbsent(root: root) else { return try open(recordingFirstUse: recordingFirstUse) }
+        } else if changed {
+            try config.save(root: root)
+        }
         return try ArtifactStore(root: root, configuration: config)
     }
 }

@@ -27,10 +27,13 @@ struct ExecNodeCommand: AsyncParsableCommand {
     @Option(help: "Items a scoring node sends to a worker at once.")
     var batchSize: Int = 1
 
+    @Option(help: ArgumentHelp("Compute only these shards of a shardable node (e.g. 0-3,7) and assemble nothing (what one task of an array job runs).", valueName: "LIST"))
+    var shards: String?
+
     func run() async throws {
         let registry = Registry.standard()
         let graph = withDiagnostics { try experiment.load(registry) }
-        let store = withDiagnostics { try storeOptions.open() }
+        let store = withDiagnostics { try storeOptions.open(recordingFirstUse: true) }
         let remote = withDiagnostics { try remoteOptions.open() }
         let expected = try key.map { hex -> Digest in
             guard let d = Digest(hex: hex) else { throw ValidationError("--key must be 64 hex digits, got '\(hex)'") }
@@ -40,7 +43,13 @@ struct ExecNodeCommand: AsyncParsableCommand {
                                      options: .init(jobs: 1, producer: "earshot \(Earshot.version)",
                                                     settings: RunSettings(workers: workers, batchSize: batchSize), remote: remote))
         let id = node
-        let task = Task { await executor.runNode(id, expectedKey: expected) }
+        let shardList = try shards.map { text -> [Int] in
+            do { return try ShardList.parse(text) } catch { throw ValidationError("--shards: \(error)") }
+        }
+        let task = Task {
+            if let shardList { return await executor.runShards(id, shards: shardList, expectedKey: expected) }
+            return await executor.runNode(id, expectedKey: expected)
+        }
         let interrupts = InterruptHandler { task.cancel() }
         let report = await task.value
         interrupts.remove()

@@ -42,8 +42,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Slurm account for nodes without resources.account.", valueName: "A"))
     var slurmAccount: String?
 
-    @Option(help: "Worker processes each scoring node may start.")
-    var workers: Int = 1
+    @Option(help: "Worker processes each scoring node may start (default 1, or one per GPU of --gpus).")
+    var workers: Int?
+
+    @Option(help: ArgumentHelp("GPUs to spread a scoring node's workers over, one CUDA_VISIBLE_DEVICES value per worker: a list like 0,1,2,3, or auto (CUDA_VISIBLE_DEVICES, else every GPU the NVIDIA driver lists). Local runs only; Slurm tasks get theirs from --gres.", valueName: "LIST|auto"))
+    var gpus: String?
 
     @Option(help: "Items a scoring node sends to a worker at once (workers whose hello has max_batch > 1, e.g. hf_lalm.py); not part of any key.")
     var batchSize: Int = 1
@@ -60,21 +63,23 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let registry = Registry.standard()
         let graph = withDiagnostics { try experiment.load(registry) }
-        let store = withDiagnostics { try storeOptions.open() }
+        let store = withDiagnostics { try storeOptions.open(recordingFirstUse: true) }
         let remote = withDiagnostics { try remoteOptions.open() }
         guard ["local", "slurm"].contains(executor) else {
             fail(ValidationError("--executor must be 'local' or 'slurm', got '\(executor)'"))
         }
+        let devices = executor == "local" ? gpus.map { RunSettings.devices($0) } ?? [] : []
+        let settings = RunSettings(workers: workers ?? max(1, devices.count), devices: devices, batchSize: batchSize)
         let board = ProgressBoard(total: graph.nodes.count, quiet: quiet)
         let runOptions = LocalExecutor.Options(jobs: jobs ?? (executor == "slurm" ? 64 : max(1, ProcessInfo.processInfo.activeProcessorCount)),
                                                keepGoing: keepGoing, producer: "earshot \(Earshot.version)",
-                                               settings: RunSettings(workers: workers, batchSize: batchSize), remote: remote)
+                                               settings: settings, remote: remote)
         let task: Task<RunSummary, Never>
         if executor == "slurm" {
             let slurm = SlurmExecutor(graph: graph, registry: registry, store: store, runOptions: runOptions,
                                       options: .init(specFile: experiment.file, overrides: experiment.overrides,
                                                      partition: slurmPartition, account: slurmAccount,
-                                                     extraArguments: remoteOptions.arguments + ["--workers", String(workers), "--batch-size", String(batchSize)]),
+                                                     extraArguments: remoteOptions.arguments + ["--workers", String(workers ?? 1), "--batch-size", String(batchSize)]),
                                       board: board)
             task = Task { await slurm.run() }
         } else {

@@ -33,7 +33,7 @@ import Testing
             _ = try CohortPlan(members: Self.entries("m", 30), nonMembers: Self.entries("n", 8), perClass: 10, seed: 1,
                                constraints: CohortConstraints(maxDuration: 100))
         } throws: { error in
-            "\(error)" == "too few non-member items: 8 eligible, per_class needs 10 (8 listed, 0 outside the duration range); lower per_class or relax the constraints"
+            "\(error)" == "too few non-member items: 8 eligible, per_class needs 10 (8 listed, 0 outside the duration range; the member side has 30 eligible of 30 listed; the most both sides allow is per_class: 8, which per_class: all takes); lower per_class or relax the constraints"
         }
     }
 

@@ -61,6 +61,60 @@ import Testing
         #expect(reader.counts.hashed == 0 && reader.counts.trusted == 64)
     }
 
+    @Test func aFlippedDigitInAFingerprintRowIsDetectedAndTheFileHashedAgain() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let files = (0..<40).map { dir.appendingPathComponent("f\($0).bin") }
+        for (i, url) in files.enumerated() { try Data(repeating: UInt8(i), count: 500 + i).write(to: url) }
+        let fp = dir.appendingPathComponent("fp")
+        let table = FingerprintTable(directory: fp, temporaryDirectory: dir, racyWindow: 0)
+        for url in files { _ = try table.hash(fileAt: url) }
+        try table.flush()
+        // Flip one hex digit of the file digest in one row (what a bad disk block or a stray edit does).
+        let shard = try #require(try FileManager.default.contentsOfDirectory(at: fp, includingPropertiesForKeys: nil)
+            .first { $0.pathExtension == "tsv" })
+        var lines = try String(contentsOf: shard, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var fields = lines[1].split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        let victim = URL(fileURLWithPath: fields.last!)
+        let digest = Array(fields[1])
+        fields[1] = String(digest.prefix(10)) + (digest[10] == "0" ? "1" : "0") + String(digest.dropFirst(11))
+        lines[1] = fields.joined(separator: "\t")
+        try lines.joined(separator: "\n").write(to: shard, atomically: true, encoding: .utf8)
+
+        let problems = table.verify(repair: false)
+        #expect(problems.count == 1 && problems[0].contains("1 row(s) fail their check (line 2)"), "\(problems)")
+        // A fresh table (a new process) does not trust the row: the file is hashed again and the true digest returned.
+        let fresh = FingerprintTable(directory: fp, temporaryDirectory: dir, racyWindow: 0)
+        for url in files { #expect(try fresh.hash(fileAt: url) == SHA256.hash(fileAt: url), "\(url.lastPathComponent)") }
+        #expect(fresh.counts.hashed == 1 && fresh.counts.trusted == 39)
+        #expect(try fresh.hash(fileAt: victim) == SHA256.hash(fileAt: victim))
+        // Re-recorded on flush, the shard is sound again.
+        try fresh.flush()
+        #expect(fresh.verify(repair: false).isEmpty)
+        let third = FingerprintTable(directory: fp, temporaryDirectory: dir, racyWindow: 0)
+        for url in files { _ = try third.hash(fileAt: url) }
+        #expect(third.counts.hashed == 0)
+    }
+
+    @Test func repairDropsBadFingerprintRowsAndForeignShards() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("a.bin")
+        try Data(repeating: 7, count: 100).write(to: url)
+        let fp = dir.appendingPathComponent("fp")
+        let table = FingerprintTable(directory: fp, temporaryDirectory: dir, racyWindow: 0)
+        _ = try table.hash(fileAt: url)
+        try table.flush()
+        let shard = try #require(try FileManager.default.contentsOfDirectory(at: fp, includingPropertiesForKeys: nil).first { $0.pathExtension == "tsv" })
+        try (try String(contentsOf: shard, encoding: .utf8) + "garbage\trow\n").write(to: shard, atomically: true, encoding: .utf8)
+        try "not a table\n".write(to: fp.appendingPathComponent("zz.tsv"), atomically: true, encoding: .utf8)
+        #expect(table.verify(repair: true).count == 2)
+        #expect(table.verify(repair: false).isEmpty)
+        let fresh = FingerprintTable(directory: fp, temporaryDirectory: dir, racyWindow: 0)
+        #expect(try fresh.hash(fileAt: url) == SHA256.hash(fileAt: url))
+        #expect(fresh.counts.trusted == 1, "the good row survives the repair")
+    }
+
     @Test func changingOneAudioFileReRunsOnlyTheNodeThatReadsIt() async throws {
         let box = try DataSandbox()
         let libri = try box.copyFixture("LibriSpeech/test-mini", to: "libri/test-mini")

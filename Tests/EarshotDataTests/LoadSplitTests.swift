@@ -47,7 +47,7 @@ import Testing
         #expect(Set(split.items.map(\.speaker)) == ["19"])
         let tooMany = try await box.run(Self.libriSpeech(seed: 3, perClass: 5, extra: "\n      same_speakers: true"))
         let reason = try #require(tooMany.report("split")?.reason)
-        #expect(reason.contains("too few member items: 4 eligible, per_class needs 5 (12 listed, 8 whose speaker is not on the other side)"))
+        #expect(reason.contains("too few member items: 4 eligible, per_class needs 5 (12 listed, 8 whose speaker is not on the other side; the non-member side has 4 eligible of 8 listed; the most both sides allow is per_class: 4"))
     }
 
     @Test func oneManifestWithALabelColumn() async throws {

@@ -66,13 +66,13 @@ import Testing
         #expect(!e.text.isEmpty)
     }
 
-    @Test func pipedWavScpEntriesAreRefusedWithTheReason() throws {
+    @Test func anUnrecognisedWavScpPipelineIsRefusedWithTheLine() throws {
         #expect {
-            _ = try KaldiDataDirectory(directory: Fixtures.path("kaldi_piped")).load()
+            _ = try KaldiDataDirectory(directory: Fixtures.path("corpora/kaldi_refused")).load()
         } throws: { error in
             let text = "\(error)"
             return text.contains("wav.scp:2") && text.contains("rec1") && text.contains("shell pipeline")
-                && text.contains("does not run shell commands") && text.contains("wav-copy")
+                && text.contains("more than one decoder command") && text.contains("runs no command") && text.contains("wav-copy")
         }
     }
 
@@ -96,7 +96,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let manifest = dir.appendingPathComponent("m.jsonl")
-        try Data("{\"audio_filepath\": \"a.wav\"}\n\n{not json\n".utf8).write(to: manifest)
+        try Data("{\"audio_filepath\": \"a.wav\", \"text\": \"a\"}\n\n{not json\n".utf8).write(to: manifest)
         #expect { _ = try JSONLinesManifest(path: manifest.path).load() } throws: { "\($0)".contains("m.jsonl:3: not a JSON object") }
     }
 }

@@ -3,7 +3,7 @@ import Testing
 
 /// `experiments/paper/study.yaml`, the paper's study as a template: it validates as it is, plans on a data tree
 /// in the layout its README describes, and runs end to end — every one of its nodes — on a miniature of that
-/// tree made from the EarshotData fixtures, with `workers/hf_lalm.py` driven by its fake model and the
+/// tree (each corpus in its owners' layout, made from the EarshotData fixtures), with `workers/hf_lalm.py` driven by its fake model and the
 /// resynthesis programs replaced by the fake synthesizer.
 @Suite struct PaperTemplateTests {
     static let study = repositoryRoot.appendingPathComponent("experiments/paper/study.yaml").path
@@ -49,6 +49,13 @@ import Testing
             "-p", "tts_command=[python3, '\(synthesizer)']", "-p", "tta_command=[python3, '\(synthesizer)', --model-id, fake-tta]",
         ]
 
+        // A corpus missing from the tree: the plan names its path.
+        let nsynth = data.appendingPathComponent("nsynth"), aside = dir.appendingPathComponent("nsynth-aside")
+        try FileManager.default.moveItem(at: nsynth, to: aside)
+        let missing = try earshot(["plan", Self.study, "--store", store] + overrides, in: dir)
+        #expect(missing.status != 0 && missing.stderr.contains(nsynth.appendingPathComponent("nsynth-train/examples.json").path), "\(missing.stderr)")
+        try FileManager.default.moveItem(at: aside, to: nsynth)
+
         let plan = try earshot(["plan", Self.study, "--json", "--store", store] + overrides, in: dir)
         #expect(plan.status == 0, "\(plan.stderr)")
         let planned = try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any]
@@ -61,8 +68,7 @@ import Testing
         let run = try earshot(["run", Self.study, "--json", "-q", "--store", store] + overrides, in: dir)
         #expect(run.status == 0, "\(run.stderr)")
         let summary = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
-        // Five corpora share the same miniature manifests, so many nodes share keys: each key is computed once and
-        // the other nodes with it count as cached.
+        // Nodes whose keys coincide (the same corpus-independent work) are computed once; the others count as cached.
         let ran = summary?["ran"] as? Int ?? 0, cached = summary?["cached"] as? Int ?? 0
         #expect(ran + cached == 273 && ran > 100 && summary?["failed"] as? Int == 0, "\(run.stdout.prefix(400))")
 
@@ -76,50 +82,18 @@ import Testing
         #expect(markdown.contains("(mean of 3"), "the synthesized column averages three realizations")
     }
 
-    /// The layout experiments/paper/README.md describes, in miniature: LibriSpeech subsets, Kaldi directories for
-    /// TED-LIUM, NeMo JSONL manifests for the other corpora, Clotho's caption CSVs next to their clips.
+    /// The layout experiments/paper/README.md describes, in miniature: each corpus in its owners' layout, copied
+    /// from the EarshotData fixtures (LibriSpeech from make_fixtures.py, the others from make_corpora.py).
     static func makeDataTree(at data: URL) throws {
         let fm = FileManager.default
-        func folder(_ path: String) throws -> URL {
-            let url = data.appendingPathComponent(path)
-            try fm.createDirectory(at: url, withIntermediateDirectories: true)
-            return url
-        }
-        try fm.copyItem(at: fixtures.appendingPathComponent("LibriSpeech/train-mini"), to: try folder("LibriSpeech").appendingPathComponent("train-clean-100"))
-        try fm.copyItem(at: fixtures.appendingPathComponent("LibriSpeech/test-mini"), to: data.appendingPathComponent("LibriSpeech/test-clean"))
-        let tedlium = try folder("tedlium/data")
-        try fm.copyItem(at: fixtures.appendingPathComponent("kaldi"), to: tedlium.appendingPathComponent("train"))
-        try fm.copyItem(at: fixtures.appendingPathComponent("kaldi"), to: tedlium.appendingPathComponent("test"))
-        for file in ["segments", "text", "utt2spk"] {  // test utterances get ids of their own
-            let url = tedlium.appendingPathComponent("test/\(file)")
-            let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map { "t-\($0)" }
-            try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
-        }
-        // The 12 NeMo fixture rows: the first 6 are the training side, the last 6 the test side, audio paths absolute.
-        let nemo = fixtures.appendingPathComponent("nemo")
-        var rows: [[String: Any]] = []
-        for line in try String(contentsOf: nemo.appendingPathComponent("manifest.jsonl"), encoding: .utf8).split(separator: "\n") {
-            var row = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-            row["audio_filepath"] = nemo.appendingPathComponent(try #require(row["audio_filepath"] as? String)).path
-            rows.append(row)
-        }
-        let manifests = try folder("manifests")
-        for corpus in ["gigaspeech", "voxpopuli", "spgispeech", "cochlscene", "nsynth"] {
-            for (side, part) in [("train", rows.prefix(6)), ("test", rows.suffix(6))] {
-                let lines = try part.map { String(decoding: try JSONSerialization.data(withJSONObject: $0, options: .sortedKeys), as: UTF8.self) }
-                try (lines.joined(separator: "\n") + "\n").write(to: manifests.appendingPathComponent("\(corpus)_\(side).jsonl"), atomically: true, encoding: .utf8)
-            }
-        }
-        for side in ["development", "evaluation"] {
-            let clotho = try folder("clotho/\(side)")
-            var csv = "file_name,caption_1,caption_2\n"
-            for row in rows {
-                let source = URL(fileURLWithPath: try #require(row["audio_filepath"] as? String))
-                let name = "\(side)-\(source.lastPathComponent)"
-                try fm.copyItem(at: source, to: clotho.appendingPathComponent(name))
-                csv += "\(name),a sound called \(source.deletingPathExtension().lastPathComponent),another caption\n"
-            }
-            try csv.write(to: clotho.appendingPathComponent("clotho_captions_\(side).csv"), atomically: true, encoding: .utf8)
+        try fm.createDirectory(at: data.appendingPathComponent("LibriSpeech"), withIntermediateDirectories: true)
+        try fm.createDirectory(at: data.appendingPathComponent("voxpopuli/transcribed_data"), withIntermediateDirectories: true)
+        for (from, to) in [("LibriSpeech/train-mini", "LibriSpeech/train-clean-100"), ("LibriSpeech/test-mini", "LibriSpeech/test-clean"),
+                           ("corpora/gigaspeech", "GigaSpeech"), ("corpora/spgispeech", "spgispeech"),
+                           ("corpora/cochlscene/CochlScene", "CochlScene"), ("corpora/nsynth", "nsynth"),
+                           ("corpora/tedlium/TEDLIUM_release-3", "TEDLIUM_release-3"),
+                           ("corpora/voxpopuli/transcribed_data/en", "voxpopuli/transcribed_data/en"), ("corpora/clotho", "clotho")] {
+            try fm.copyItem(at: fixtures.appendingPathComponent(from), to: data.appendingPathComponent(to))
         }
     }
 }

@@ -105,25 +105,27 @@ func runCounts(_ json: String) -> (ran: Int, cached: Int)? {
         let key = SHA256.hash(Data("held-by-a-child".utf8))
         let url = store.lockURL(key)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        // A child process takes the lock, then sleeps while holding it.
+        // A child process takes the lock, says so on stdout, then sleeps while holding it.
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        holder.arguments = ["python3", "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'a'); fcntl.flock(f, fcntl.LOCK_EX); time.sleep(600)", url.path]
+        holder.arguments = ["python3", "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'a'); fcntl.flock(f, fcntl.LOCK_EX); print('held', flush=True); time.sleep(600)", url.path]
+        let out = Pipe()
+        holder.standardOutput = out
         try holder.run()
         defer { if holder.isRunning { kill(holder.processIdentifier, SIGKILL) } }
-        try await Task.sleep(nanoseconds: 300_000_000)
+        // Event, not time: wait for the child's "held" line (EOF would mean it died without the lock).
+        let line = String(decoding: out.fileHandleForReading.availableLine(), as: UTF8.self)
+        #expect(line == "held", "the child reports holding the lock: '\(line)'")
+        // Kill the holder once this process has found the lock busy; only the kernel releasing a killed
+        // holder's lock can then let `lock` return (the child would sleep 600 s).
         let waited = WaitFlag()
-        let killer = Task {
-            try await Task.sleep(nanoseconds: 700_000_000)
+        let lock = try await store.lock(key) { _ in
+            waited.set()
             kill(holder.processIdentifier, SIGKILL)
         }
-        let started = Date()
-        let lock = try await store.lock(key) { _ in waited.set() }
-        let elapsed = Date().timeIntervalSince(started)
-        _ = try await killer.value
         #expect(waited.value, "the lock was busy while the child held it")
-        // The holder would sleep 600 s: only the kernel releasing a killed holder's lock lets this finish sooner.
-        #expect(elapsed > 0.5 && elapsed < 120, "acquired once the kernel released the dead holder's lock (\(elapsed) s)")
+        holder.waitUntilExit()
+        #expect(holder.terminationReason == .uncaughtSignal && holder.terminationStatus == SIGKILL, "acquired because the holder was killed")
         lock.release()
         #expect(!FileManager.default.fileExists(atPath: url.path))
     }
@@ -159,23 +161,39 @@ func runCounts(_ json: String) -> (ran: Int, cached: Int)? {
     }
 
     @Test func aLiveLeaseIsKeptByItsHeartbeat() async throws {
-        let config = StoreConfiguration(lockMode: .lease, leaseTimeout: 0.4)
+        // A timeout of 2 s beats every 0.5 s: the contender could only break the lease after four missed beats.
+        let config = StoreConfiguration(lockMode: .lease, leaseTimeout: 2)
         let store = try ArtifactStore(root: dir.appendingPathComponent("store"), configuration: config)
         let key = SHA256.hash(Data("live-holder".utf8))
         let first = try await store.lock(key)
-        let acquired = WaitFlag()
+        let acquired = WaitFlag(), contending = WaitFlag()
         let contender = Task {
-            let second = try await store.lock(key)
+            let second = try await store.lock(key) { _ in contending.set() }
             acquired.set()
             second.release()
         }
-        // Four lease timeouts: without heartbeats the contender would have broken the lease by now.
-        try await Task.sleep(nanoseconds: 1_600_000_000)
-        #expect(!acquired.value, "a lease whose holder refreshes it is never broken")
+        // Events, not a fixed sleep: the contender found the lease busy, then the holder refreshed it six times
+        // (three lease timeouts' worth of beats) while the contender kept checking.
+        while !contending.value { try await Task.sleep(nanoseconds: 5_000_000) }
+        var beats = 0
+        var last = Self.mtime(store.lockURL(key))
+        while beats < 6 {
+            try await Task.sleep(nanoseconds: 20_000_000)
+            let now = Self.mtime(store.lockURL(key))
+            if now != last { beats += 1; last = now }
+            #expect(!acquired.value, "a lease whose holder refreshes it is never broken")
+            if acquired.value { break }
+        }
         #expect(!first.wasLost)
         first.release()
         try await contender.value
         #expect(acquired.value)
+    }
+
+    static func mtime(_ url: URL) -> Int {
+        var st = stat()
+        guard stat(url.path, &st) == 0 else { return -1 }
+        return Int(st.st_mtim.tv_sec) * 1_000_000_000 + Int(st.st_mtim.tv_nsec)
     }
 
     @Test func groupWritableStoresShareFoldersAndRecords() throws {
@@ -236,6 +254,16 @@ func runCounts(_ json: String) -> (ran: Int, cached: Int)? {
     func writeLease(_ url: URL, pid: Int32, host: String) throws {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data("{\"host\":\"\(host)\",\"pid\":\(pid),\"since\":\"2026-01-01T00:00:00Z\"}".utf8).write(to: url)
+    }
+}
+
+extension FileHandle {
+    /// Bytes up to the first newline (without it), or up to end of file; reads one byte at a time, so nothing
+    /// after the line is consumed.
+    func availableLine() -> Data {
+        var line = Data()
+        while let byte = try? read(upToCount: 1), let b = byte.first, b != 0x0A { line.append(b) }
+        return line
     }
 }
 

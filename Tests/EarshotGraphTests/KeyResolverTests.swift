@@ -46,6 +46,25 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: object.path))
     }
 
+    @Test func aRecordNamingAnotherKeysObjectIsAMissReportedNotRemoved() async throws {
+        let box = try GraphBox()
+        let graph = try box.graph(label: "plain")
+        var record = try await box.record(graph, "a")
+        // A sound object, but produced for another key: the record points at someone else's result.
+        let foreign = Artifact(attributes: [Artifact.Provenance.key: .string(SHA256.hash("another key").hex)])
+        let object = try box.store.putObject(ext: "h5") { try ArtifactFile.write(foreign, to: $0) }
+        record.outputs["value"]?.object = object
+        try box.store.record(record)
+        let before = try TreeDigest.of(box.store.root)
+        let resolution = try await box.resolver(graph).resolve(graph.nodes[0], upstream: [:])
+        guard case .miss(_, let reason) = resolution, case .misdirectedRecord(let problem) = reason else {
+            Issue.record("expected a misdirected-record miss, got \(resolution)"); return
+        }
+        #expect(problem.object == object)
+        #expect(reason.summary.contains("was produced for key \(SHA256.hash("another key").hex.prefix(12))"), "\(reason.summary)")
+        #expect(try TreeDigest.of(box.store.root) == before, "resolving must not change the store (the executor drops the record)")
+    }
+
     @Test func unreadableRecordIsReportedNotRemoved() async throws {
         let box = try GraphBox()
         let graph = try box.graph(label: "plain")
@@ -133,7 +152,9 @@ final class GraphBox {
         let node = try #require(graph.node(id))
         let resolution = try await resolver(graph).resolve(node, upstream: [:])
         let resolved = try #require(resolution.resolved)
-        let object = try store.putObject(ext: "h5") { try Data("value of \(id)".utf8).write(to: $0) }
+        // An HDF5 artifact carrying the key it was produced for, as the executor writes it (the resolver checks it).
+        let artifact = Artifact(attributes: [Artifact.Provenance.key: .string(resolved.key.hex), "value": .string("value of \(id)")])
+        let object = try store.putObject(ext: "h5") { try ArtifactFile.write(artifact, to: $0) }
         let record = ActionRecord(key: resolved.key, experiment: graph.experiment, node: id, kind: node.signature.name,
                                   outputs: ["value": OutputObject(object: object, content: object, type: "vector", bytes: 10)],
                                   keyInputs: try resolved.keyInputs.canonical(), inputSources: [:], createdAt: Date(), seconds: 0.1,

@@ -159,12 +159,13 @@ import Testing
     @Test(.timeLimit(.minutes(2))) func cancellationKillsWorkers() async throws {
         let box = try Phase2Sandbox()
         let pool = WorkerPool(command: WorkerCommand(program: URL(fileURLWithPath: "/usr/bin/env"),
-                                                     arguments: ["python3", Fixtures.fakeWorker, "--hang-on", "a"],
+                                                     arguments: ["python3", Fixtures.fakeWorker, "--hang-on", "a", "--log", box.url("requests.log").path],
                                                      directory: box.dir),
                               options: WorkerPoolOptions(workers: 1, logDirectory: box.dir))
         let requests = [ScoreRequest(id: "a", audio: .path("/x.wav"), prompt: "", mode: .selfConditioned, maxNewTokens: 4)]
         let task = Task { try await pool.score(requests) { _, _ in } }
-        try await Task.sleep(nanoseconds: 500_000_000)
+        // Cancel once the worker holds the request it will never answer (it logs each request it receives).
+        while box.lines("requests.log").isEmpty { try await Task.sleep(nanoseconds: 10_000_000) }
         let t0 = Date()
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
@@ -179,7 +180,7 @@ import Testing
                                                      arguments: ["python3", Fixtures.fakeWorker, "--delay", "0.02"], directory: box.dir),
                               options: WorkerPoolOptions(workers: 3, logDirectory: box.dir))
         let requests = (0..<30).map { ScoreRequest(id: "r\($0)", audio: .path("/x.wav"), prompt: "", mode: .selfConditioned, maxNewTokens: 4) }
-        let seen = ResultSlots<String>(count: requests.count)
+        let seen = IndexedSlots<String>(count: requests.count)
         try await pool.score(requests) { index, outcome in
             guard case .scored(let item) = outcome else { throw NodeError("item \(index) failed") }
             seen[index] = item.id

@@ -6,6 +6,7 @@ import EarshotRun
 import EarshotSpec
 import EarshotStore
 import Foundation
+import Synchronization
 
 /// `synth_corpus`: a member/non-member speech corpus synthesized here with eSpeak NG (see `SyntheticCorpus`),
 /// either matched (`shift: []`, both sides from one distribution) or shifted on one side (`shift_side`) by the
@@ -35,7 +36,7 @@ public struct SynthCorpusKind: NodeKind {
 
     /// Bounds: what one node can synthesize and store (clips are rendered in memory at up to 192 kHz).
     struct Params: KindParams {
-        @Param("utterances on each side", in: 1...100_000) var perClass = 200
+        @Param("utterances on each side", in: SyntheticCorpus.perClassRange) var perClass = 200
         @Param("speakers per voice pool", in: 1...64) var speakers = 6
         @Param("factors by which the shifted side differs (empty: matched)", type: .list(.choice(CorpusShift.Factor.allCases.map(\.rawValue))))
         var shift: [String] = []
@@ -48,7 +49,7 @@ public struct SynthCorpusKind: NodeKind {
         @Param("text_domain: the shifted side's domain", type: .choice(SentenceVocabulary.domains)) var shiftDomain = "technical"
         @Param("shortest sentence, in words", in: 1...200) var minWords = 4
         @Param("longest sentence, in words", in: 1...200) var maxWords = 16
-        @Param("rate of the written clips", in: 8_000...192_000) var sampleRate = 16_000
+        @Param("rate of the written clips", in: SyntheticCorpus.sampleRateRange) var sampleRate = 16_000
         @Param("dataset name of every item") var dataset = "synth"
         @Param("independent draw of the same distribution: 0, 1, … give different speakers' settings, sentences and noise (e.g. a reference target's memory corpus)",
                in: 0...1_000_000_000)
@@ -77,11 +78,10 @@ public struct SynthCorpusKind: NodeKind {
     }
 
     public func keyExtras(for node: ValidatedNode, context: KeyExtrasContext) async throws -> KeyExtras {
-        do {
-            return KeyExtras(external: ["espeak-ng": .string(try EspeakSynthesizer.version())])
-        } catch {
-            throw NodeError("node '\(node.id)': \(error)")
+        guard let version = try EspeakIdentity.version(node: node.id, context: context) else {
+            return KeyExtras(unknown: [EspeakIdentity.unknown])
         }
+        return KeyExtras(external: ["espeak-ng": .string(version)])
     }
 
     public func run(_ context: NodeContext) async throws -> [String: Artifact] {
@@ -90,30 +90,40 @@ public struct SynthCorpusKind: NodeKind {
         let corpus = try Self.corpus(params, seed: context.seed, node: node.id)
         let utterances = corpus.plan()
         let scratch = context.workDirectory
-        let results = ClipSlots(count: utterances.count)
-        let done = ClipSlots.Counter()
-        DispatchQueue.concurrentPerform(iterations: utterances.count) { i in
-            if Task.isCancelled { return }
+        let results = IndexedSlots<Result<Int, NodeError>>(count: utterances.count)
+        let done = Atomic<Int>(0)
+        @Sendable func synthesize(_ i: Int) {
             let url = scratch.appendingPathComponent("\(utterances[i].id).wav")
             do {
                 let samples = try corpus.render(utterances[i], scratch: scratch)
                 try AudioEncoder.writeWAV(samples, sampleRate: corpus.sampleRate, to: url, format: .pcm16)
-                results.set(i, .success(samples.count))
+                results[i] = .success(samples.count)
             } catch {
-                results.set(i, .failure(NodeError("node '\(node.id)': utterance '\(utterances[i].id)' (\(utterances[i].speaker.voice)): \(error)")))
+                results[i] = .failure(NodeError("node '\(node.id)': utterance '\(utterances[i].id)' (\(utterances[i].speaker.voice)): \(error)"))
             }
-            context.progress.update(done: done.increment(), total: utterances.count, note: "synthesizing")
+            context.progress.update(done: done.wrappingAdd(1, ordering: .relaxed).newValue, total: utterances.count, note: "synthesizing")
+        }
+        // concurrentPerform's worker threads run outside the task, where Task.isCancelled is always false: a flag
+        // set by the task's cancellation handler stops the remaining clips.
+        let stop = Atomic<Bool>(false)
+        await withTaskCancellationHandler {
+            DispatchQueue.concurrentPerform(iterations: utterances.count) { i in
+                if stop.load(ordering: .relaxed) { return }
+                synthesize(i)
+            }
+        } onCancel: {
+            stop.store(true, ordering: .relaxed)
         }
         try Task.checkCancellation()
         var items: [Split.Item] = []
         for (i, u) in utterances.enumerated() {
-            let frames = try results.get(i)
+            guard let frames = try results.value(at: i)?.get() else { throw CancellationError() }
             let url = scratch.appendingPathComponent("\(u.id).wav")
             let size = (try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.intValue ?? 0
             let reference = try context.attach(fileAt: url, ext: "wav")
             items.append(Split.Item(
-                id: "\(params.dataset)-\(u.id)", label: u.label, dataset: params.dataset, audioPath: reference,
-                audioSHA256: String(reference.dropFirst(Split.storePrefix.count).prefix(64)), text: u.transcript,
+                id: "\(params.dataset)-\(u.id)", label: u.label, dataset: params.dataset, audioPath: reference.description,
+                audioSHA256: reference.digest.hex, text: u.transcript,
                 speaker: u.speaker.id, duration: Double(frames) / Double(corpus.sampleRate), sampleRate: corpus.sampleRate,
                 channels: 1, bitDepth: 16, format: "WAV/PCM_16", fileSize: size))
         }
@@ -130,26 +140,5 @@ public struct SynthCorpusKind: NodeKind {
             "per_class": .int(Int64(corpus.perClass)), "seed": .int(Int64(context.seed)), "draw": .int(Int64(params.draw)),
         ]
         return ["split": Split(items: items, attributes: attributes).artifact()]
-    }
-}
-
-/// Per-utterance results written by index from concurrent iterations.
-/// Thread-safety: `@unchecked Sendable` because `slots` and `count` are guarded by `lock`.
-final class ClipSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Result<Int, NodeError>?]
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ result: Result<Int, NodeError>) { lock.withLock { slots[i] = result } }
-    func get(_ i: Int) throws -> Int {
-        guard let result = lock.withLock({ slots[i] }) else { throw CancellationError() }
-        return try result.get()
-    }
-
-    /// A shared count of finished iterations.
-    /// Thread-safety: `@unchecked Sendable` because `value` is guarded by `lock`.
-    final class Counter: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value = 0
-        func increment() -> Int { lock.withLock { value += 1; return value } }
     }
 }

@@ -32,19 +32,19 @@ public struct AcousticFeaturesKind: NodeKind {
 
     /// Bounds: what the descriptors can compute on one clip (frames and FFTs up to 2^16 samples, rates up to 384 kHz).
     struct Params: KindParams {
-        @Param("rate the audio is resampled to (hz)", in: 1_000...384_000) var sampleRate = 16_000
-        @Param("fft size and window length", in: 2...65_536) var nFFT = 512
-        @Param("hop of every frame-wise feature", in: 1...65_536) var hopLength = 160
-        @Param("cepstral coefficients kept", in: 1...128) var nMFCC = 13
-        @Param("slaney mel bands", in: 1...512) var nMels = 40
+        @Param("rate the audio is resampled to (hz)", in: 1_000...AcousticParameters.maxSampleRate) var sampleRate = 16_000
+        @Param("fft size and window length", in: 2...AcousticParameters.maxFrameLength) var nFFT = 512
+        @Param("hop of every frame-wise feature", in: 1...AcousticParameters.maxFrameLength) var hopLength = 160
+        @Param("cepstral coefficients kept", in: 1...AcousticParameters.maxMFCC) var nMFCC = 13
+        @Param("slaney mel bands", in: 1...AcousticParameters.maxMels) var nMels = 40
         @Param("lowest mel edge (hz)", in: 0...192_000) var fmin = 0.0
         @Param("highest mel edge (hz); 0: nyquist", in: 0...192_000) var fmax = 0.0
         @Param("power_to_db dynamic range below the utterance maximum", in: 0...1_000) var topDB = 80.0
         @Param("spectral rolloff fraction", in: 0...1) var rolloff = 0.85
-        @Param("rms and zero-crossing frame length", in: 1...65_536) var frameLength = 512
+        @Param("rms and zero-crossing frame length", in: 1...AcousticParameters.maxFrameLength) var frameLength = 512
         @Param("yin lowest f0 (hz)", in: 0...192_000) var pitchFmin = 50.0
         @Param("yin highest f0 (hz)", in: 0...192_000) var pitchFmax = 500.0
-        @Param("yin frame length", in: 2...65_536) var pitchFrameLength = 1024
+        @Param("yin frame length", in: 2...AcousticParameters.maxFrameLength) var pitchFrameLength = 1024
 
         /// The descriptor parameters these params set.
         var parameters: AcousticParameters {

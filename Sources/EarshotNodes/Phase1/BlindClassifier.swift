@@ -49,6 +49,9 @@ public struct BlindClassifier: Sendable {
     /// Permutations come from one `SplitMix64(seed:)` stream (Fisher–Yates on the label vector).
     public func permutationAUCs(tables: [FeatureTable], labels: [Bool], permutations: Int, seed: UInt64,
                                 progress: (Int) -> Void = { _ in }) throws -> [Double] {
+        guard (0...Bootstrap.maxResamples).contains(permutations) else {
+            throw NodeError("permutations \(permutations) is beyond \(Bootstrap.maxResamples); use fewer")
+        }
         let design = try FoldDesign(tables: tables, standardize: standardize)
         var generator = SplitMix64(seed: seed)
         var shuffled = labels
@@ -80,6 +83,9 @@ public struct BlindClassifier: Sendable {
     /// Cost: `resamples` cross-validations.
     public func refitBootstrapAUCs(tables: [FeatureTable], labels: [Bool], resamples: Int, seed: UInt64,
                                    progress: (Int) -> Void = { _ in }) throws -> [Double] {
+        guard (1...Bootstrap.maxResamples).contains(resamples) else {
+            throw NodeError("bootstrap \(resamples) is not in 1...\(Bootstrap.maxResamples)")
+        }
         let members = labels.indices.filter { labels[$0] }, nonMembers = labels.indices.filter { !labels[$0] }
         guard members.count >= 2, nonMembers.count >= 2, members.count + nonMembers.count >= 2 * folds else {
             throw NodeError("the refit bootstrap needs at least 2 members, 2 non-members and 2 × folds (\(2 * folds)) items; have \(members.count) members and \(nonMembers.count) non-members (use ci: oof, or fewer folds)")

@@ -98,7 +98,7 @@ struct ReferenceScorer: Sendable {
 
     /// Embeddings of the items' audio, computed in parallel (one task per core), placed by index.
     static func embed(_ items: [Split.Item], embedder: AcousticEmbedding, store: ArtifactStore) throws -> [Result<[Double], NodeError>] {
-        let results = ResultSlots<Result<[Double], NodeError>>(count: items.count)
+        let results = IndexedSlots<Result<[Double], NodeError>>(count: items.count)
         DispatchQueue.concurrentPerform(iterations: items.count) { i in
             let item = items[i]
             do {
@@ -119,7 +119,7 @@ struct ReferenceScorer: Sendable {
         for start in stride(from: 0, to: pending.count, by: chunk) {
             try Task.checkCancellation()
             let rows = Array(pending[start..<min(start + chunk, pending.count)])
-            let outcomes = ResultSlots<ItemOutcome>(count: rows.count)
+            let outcomes = IndexedSlots<ItemOutcome>(count: rows.count)
             DispatchQueue.concurrentPerform(iterations: rows.count) { i in
                 let item = split.items[rows[i]]
                 switch embeddings[rows[i]] {
@@ -139,21 +139,4 @@ struct ReferenceScorer: Sendable {
             for (i, outcome) in outcomes.values.enumerated() { try record(rows[i], outcome) }
         }
     }
-}
-
-/// Fixed-size slots filled from concurrent iterations, each slot written once.
-/// Thread-safety: `@unchecked Sendable` because `slots` is guarded by `lock`.
-final class ResultSlots<T: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [T?]
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    subscript(i: Int) -> T {
-        get { lock.withLock { slots[i]! } }
-        set { lock.withLock { slots[i] = newValue } }
-    }
-
-    /// Every slot, in order (all must be filled).
-    var values: [T] { lock.withLock { slots.map { $0! } } }
 }

@@ -20,7 +20,7 @@ import Foundation
 /// it and remembers it in `IdentityCache`; a plan only reads what was remembered); for an import, the file's SHA-256.
 /// `earshot run --batch-size N` sends workers that accept batches N items at once; it is not part of the key (workers
 /// return equal results either way).
-public struct ScoreKind: NodeKind {
+public struct ScoreKind: ShardableKind {
     public static let name = "score"
 
     public init() {}
@@ -90,6 +90,27 @@ public struct ScoreKind: NodeKind {
     }
 
     public func run(_ context: NodeContext) async throws -> [String: Artifact] {
+        let (collector, attributes) = try await score(context, shards: nil)
+        try Task.checkCancellation()
+        guard let table = collector.assemble(attributes: attributes) else {
+            throw NodeError("node '\(context.node.id)': some items were never scored (a bug in the scorer)")
+        }
+        return ["scores": table.artifact()]
+    }
+
+    public func shardCount(_ context: NodeContext) throws -> Int {
+        let items = try Split(artifact: context.input("split").load()).items.count
+        let size = try context.decodeParams(Params.self).shardSize
+        return (items + size - 1) / size
+    }
+
+    public func runShards(_ shards: [Int], context: NodeContext) async throws {
+        _ = try await score(context, shards: Set(shards))
+    }
+
+    /// Scores the unfinished items (of `shards` only, when given), publishing each shard as it completes;
+    /// returns the collector and the artifact's attributes.
+    func score(_ context: NodeContext, shards: Set<Int>?) async throws -> (ShardCollector, [String: AttributeValue]) {
         let node = context.node.id
         let params = try context.decodeParams(Params.self)
         let scorer = try ScorerSpec(params.scorer, node: node)
@@ -100,7 +121,7 @@ public struct ScoreKind: NodeKind {
                                        shardSize: params.shardSize,
                                        partial: context.store.partialResults(for: context.key),
                                        onError: onError, progress: context.progress)
-        let pending = collector.resume()
+        let pending = collector.resume().filter { shards?.contains($0 / collector.shardSize) ?? true }
         var attributes: [String: AttributeValue] = [
             "mode": .string(mode.rawValue), "prompt": .string(params.prompt),
             "max_new_tokens": .int(Int64(params.maxNewTokens)),
@@ -113,8 +134,11 @@ public struct ScoreKind: NodeKind {
             let requests = try pending.map { try request(for: split.items[$0], context: context, params: params) }
             let pool = WorkerPool(command: worker.command, options: WorkerPoolOptions(
                 workers: context.settings.workers, itemTimeout: params.timeout,
-                expectedHello: expected, logDirectory: context.workDirectory, batchSize: context.settings.batchSize))
+                expectedHello: expected, logDirectory: context.workDirectory, devices: context.settings.devices, batchSize: context.settings.batchSize))
+            let t0 = Date()
             try await pool.score(requests) { position, outcome in try collector.record(pending[position], outcome) }
+            measure(context, model: expected?.modelID ?? worker.command.name, items: pending.count, since: t0,
+                    workers: min(max(1, pool.options.workers), max(1, pending.count)))
             // The identity the key was computed with; else what the workers reported, else a handshake now.
             let hello = try expected ?? pool.firstHello ?? WorkerIdentityCache.shared.hello(for: worker.command, fingerprint: worker.fingerprint)
             attributes.merge(Self.identity(hello)) { $1 }
@@ -133,15 +157,19 @@ public struct ScoreKind: NodeKind {
             let target = try ReferenceScorer(setup: setup, split: split, context: context, pending: pending)
             attributes["scorer"] = .string("reference")
             attributes.merge(target.attributes) { $1 }
+            let t0 = Date()
             try await target.score(pending, mode: mode, maxNewTokens: params.maxNewTokens) { index, outcome in
                 try collector.record(index, outcome)
             }
+            measure(context, model: "reference", items: pending.count, since: t0, workers: 1)
         }
-        try Task.checkCancellation()
-        guard let table = collector.assemble(attributes: attributes) else {
-            throw NodeError("node '\(node)': some items were never scored (a bug in the scorer)")
-        }
-        return ["scores": table.artifact()]
+        return (collector, attributes)
+    }
+
+    /// Records the throughput of the items just scored, for `plan --cost` (`ThroughputLog`).
+    func measure(_ context: NodeContext, model: String, items: Int, since t0: Date, workers: Int) {
+        ThroughputLog.append(.init(kind: Self.name, model: model, device: ThroughputLog.deviceLabel, items: items,
+                                   seconds: Date().timeIntervalSince(t0), workers: workers, node: context.node.id), to: context.store)
     }
 
     static func identity(_ hello: WorkerHello) -> [String: AttributeValue] {

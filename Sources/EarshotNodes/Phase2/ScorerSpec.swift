@@ -3,6 +3,7 @@ import EarshotScoring
 import EarshotSpec
 import EarshotStore
 import Foundation
+import Synchronization
 
 /// The `scorer` param of a `score` node, parsed.
 ///
@@ -102,15 +103,13 @@ struct ReferenceSetup: Sendable, Equatable {
 
 /// Worker handshakes already done in this process, by argv and the hashes of the files it names, so that
 /// planning and running start each worker once for its identity.
-/// Thread-safety: `@unchecked Sendable` because `hellos` is guarded by `lock`.
-final class WorkerIdentityCache: @unchecked Sendable {
+final class WorkerIdentityCache: Sendable {
     static let shared = WorkerIdentityCache()
-    private let lock = NSLock()
-    private var hellos: [String: WorkerHello] = [:]
+    private let hellos = Mutex<[String: WorkerHello]>([:])
 
     /// The worker's hello: from the cache, else by starting it, reading its hello and shutting it down.
     func hello(for command: WorkerCommand, fingerprint: String) throws -> WorkerHello {
-        if let known = lock.withLock({ hellos[fingerprint] }) { return known }
+        if let known = hellos.withLock({ $0[fingerprint] }) { return known }
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-handshake-\(UUID().uuidString).stderr")
         defer { try? FileManager.default.removeItem(at: log) }
         let worker = try WorkerProcess(command: command, stderrURL: log)
@@ -122,11 +121,11 @@ final class WorkerIdentityCache: @unchecked Sendable {
             throw error
         }
         worker.shutdown()
-        lock.withLock { hellos[fingerprint] = hello }
+        hellos.withLock { $0[fingerprint] = hello }
         return hello
     }
 
-    func cached(_ fingerprint: String) -> WorkerHello? { lock.withLock { hellos[fingerprint] } }
+    func cached(_ fingerprint: String) -> WorkerHello? { hellos.withLock { $0[fingerprint] } }
 }
 
 /// A worker command resolved against the experiment folder, with the hashes of the files it names.
@@ -137,46 +136,16 @@ struct ResolvedWorker: Sendable {
     /// not hashed: the worker's hello identifies the model.
     var files: [String: Digest]
 
-    init(argv: [String], specDirectory: String) throws {
-        let program = try Self.locate(argv[0], specDirectory: specDirectory)
-        var files: [String: Digest] = ["program": try SHA256.hash(fileAt: program)]
-        var arguments = Array(argv.dropFirst())
-        if let first = arguments.first, !first.hasPrefix("-") {
-            let url = ScorerSpec.resolve(first, specDirectory: specDirectory)
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue {
-                files["script"] = try SHA256.hash(fileAt: url)
-                arguments[0] = url.path
-            }
-        }
-        self.command = WorkerCommand(program: program, arguments: arguments, directory: URL(fileURLWithPath: specDirectory))
-        self.files = files
-    }
-
-    /// The program as an absolute path, symlinks kept (a virtual environment's `bin/python` is a symlink
-    /// whose location selects the environment): a name without '/' is looked up on PATH, a relative path
-    /// resolves against the experiment file's folder. Its hash is of the file the links lead to.
-    static func locate(_ program: String, specDirectory: String) throws -> URL {
-        if program.contains("/") {
-            let url = ScorerSpec.resolve(program, specDirectory: specDirectory)
-            guard FileManager.default.isExecutableFile(atPath: url.path) else {
-                throw NodeError("worker program '\(program)' not found or not executable (looked at '\(url.path)'); for the whisper worker run: python3 -m venv .venv && .venv/bin/pip install -r workers/requirements-whisper.txt")
-            }
-            return url
-        }
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for dir in path.split(separator: ":") {
-            let candidate = URL(fileURLWithPath: String(dir)).appendingPathComponent(program)
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate.standardizedFileURL }
-        }
-        throw NodeError("worker program '\(program)' not found on PATH")
-    }
-
-    /// The handshake cache key: argv, the file hashes, and the size and modification time of every file the
-    /// arguments name or hold (a model folder: `IdentityCache.stamps`), so that editing e.g. a model's
+    /// The handshake cache key: argv as run, the file hashes, and the size and modification time of every file
+    /// the arguments name or hold (a model folder: `IdentityCache.stamps`), so that editing e.g. a model's
     /// generation_config.json makes a run ask the worker again instead of reusing this process's stale hello.
-    var fingerprint: String {
-        ([command.program.path] + command.arguments + files.keys.sorted().map { "\($0)=\(files[$0]!.hex)" }
-            + [IdentityCache.stamps(of: command.arguments, specDirectory: command.directory.path)]).joined(separator: "\u{1F}")
+    var fingerprint: String
+
+    init(argv: [String], specDirectory: String) throws {
+        let resolved = try ProgramResolver.command(argv, specDirectory: specDirectory, what: "worker program",
+                                                   hint: "; for the whisper worker run: python3 -m venv .venv && .venv/bin/pip install -r workers/requirements-whisper.txt")
+        self.command = WorkerCommand(program: resolved.program, arguments: resolved.arguments, directory: URL(fileURLWithPath: specDirectory))
+        self.files = resolved.files
+        self.fingerprint = resolved.fingerprint + "\u{1F}" + IdentityCache.stamps(of: resolved.arguments, specDirectory: specDirectory)
     }
 }

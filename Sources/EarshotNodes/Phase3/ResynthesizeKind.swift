@@ -5,6 +5,7 @@ import EarshotRun
 import EarshotSpec
 import EarshotStore
 import Foundation
+import Synchronization
 
 /// `resynthesize`: the paper's modality-disentanglement conditions. Each realization is its own output split
 /// (`r0`, `r1`, …, one per `realizations`), whose items keep their id, label, dataset, text and speaker but
@@ -65,13 +66,10 @@ public struct ResynthesizeKind: NodeKind {
         let params = try node.decodeParams(Params.self)
         switch params.condition {
         case .tts:
-            // The version line identifies espeak-ng's output; a plan reads what a run remembered for this program file.
-            let program = (try? ResolvedWorker.locate("espeak-ng", specDirectory: context.specDirectory))?.path ?? "espeak-ng"
-            let identity = try IdentityCache.identity(fingerprint: "espeak-ng --version", paths: [program], context: context) {
-                ["espeak_ng": .string(try Self.espeakVersion(node: node.id))]
+            guard let version = try EspeakIdentity.version(node: node.id, context: context) else {
+                return KeyExtras(unknown: [EspeakIdentity.unknown])
             }
-            guard let identity else { return KeyExtras(unknown: ["the espeak-ng version, read when a run starts it"]) }
-            external = identity
+            external["espeak_ng"] = .string(version)
         case .command:
             let argv = params.command
             let resolved = try SynthesisWorker.resolve(argv: argv, specDirectory: context.specDirectory, node: node.id)
@@ -182,15 +180,22 @@ public struct ResynthesizeKind: NodeKind {
         let voiceNames = (params.voices.arrayValue ?? []).compactMap { $0.stringValue ?? $0.objectValue?["voice"]?.stringValue }
         let timeout = params.timeout
         let seed = context.seed
-        let clipsPerRealization: [[Clip]] = try await Self.onThread {
-            let worker = try SynthesisWorker(resolved, stderr: context.workDirectory.appendingPathComponent("synthesis.stderr"))
+        let clipsPerRealization: [[Clip]] = try await Self.onThread { cancellation in
+            let worker = try SynthesisWorker(resolved, stderr: context.workDirectory.appendingPathComponent("synthesis.stderr")) { process in
+                // Ctrl-C (the task's cancellation) kills the program, which ends a blocked hello or reply at once.
+                cancellation.whenCancelled { process.kill() }
+            }
             return try outputs.indices.map { r in
                 try split.items.enumerated().map { i, item in
-                    if Task.isCancelled { throw CancellationError() }
+                    if cancellation.isCancelled { throw CancellationError() }
                     let itemSeed = Int(ResynthesisSignal.itemSeed(seed: seed, realization: r, id: item.id) % (1 << 31))
                     let voice = voiceNames.isEmpty ? nil : voiceNames[Int(UInt64(itemSeed) % UInt64(voiceNames.count))]
                     let out = context.workDirectory.appendingPathComponent("command-r\(r)-\(i).wav")
-                    try worker.synthesize(id: item.id, text: item.text, voice: voice, seed: itemSeed, sampleRate: rate, out: out, timeout: timeout)
+                    do {
+                        try worker.synthesize(id: item.id, text: item.text, voice: voice, seed: itemSeed, sampleRate: rate, out: out, timeout: timeout)
+                    } catch where cancellation.isCancelled {
+                        throw CancellationError()
+                    }
                     let audio: LoadedAudio
                     do { audio = try AudioLoader.load(out, targetRate: rate) } catch {
                         throw NodeError("node '\(node)': the clip the synthesis program wrote for item '\(item.id)' cannot be read: \(error)")
@@ -224,8 +229,8 @@ public struct ResynthesizeKind: NodeKind {
             try AudioEncoder.writeWAV(clip.samples, sampleRate: rate, to: url, format: .pcm16)
             let size = (try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
             let ref = try context.attach(fileAt: url, ext: "wav")
-            out.items[i].audioPath = ref
-            out.items[i].audioSHA256 = String(ref.dropFirst(Split.storePrefix.count).prefix(64))
+            out.items[i].audioPath = ref.description
+            out.items[i].audioSHA256 = ref.digest.hex
             out.items[i].duration = Double(clip.samples.count) / Double(rate)
             out.items[i].sampleRate = rate
             out.items[i].channels = 1
@@ -262,10 +267,44 @@ public struct ResynthesizeKind: NodeKind {
         return results.map { $0! }
     }
 
-    /// Runs blocking work (pipe I/O with deadlines) on its own thread, off the cooperative pool.
-    static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+    /// Runs blocking work (pipe I/O with deadlines) on its own thread, off the cooperative pool. `Task.isCancelled`
+    /// is always false on that thread, so the body gets the calling task's cancellation as a `ThreadCancellation`.
+    static func onThread<T: Sendable>(_ body: @escaping @Sendable (ThreadCancellation) throws -> T) async throws -> T {
+        let cancellation = ThreadCancellation()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                Thread.detachNewThread { continuation.resume(with: Result { try body(cancellation) }) }
+            }
+        } onCancel: {
+            cancellation.cancel()
         }
+    }
+}
+
+/// A task's cancellation seen from a thread outside Swift concurrency: a flag to poll and actions (killing a
+/// program blocked in I/O) run once when it is set.
+final class ThreadCancellation: Sendable {
+    private let state = Mutex<(cancelled: Bool, actions: [@Sendable () -> Void])>((false, []))
+
+    var isCancelled: Bool { state.withLock { $0.cancelled } }
+
+    func cancel() {
+        let actions = state.withLock { s -> [@Sendable () -> Void] in
+            guard !s.cancelled else { return [] }
+            s.cancelled = true
+            defer { s.actions = [] }
+            return s.actions
+        }
+        for action in actions { action() }
+    }
+
+    /// Runs `action` when cancelled, or now if already cancelled.
+    func whenCancelled(_ action: @escaping @Sendable () -> Void) {
+        let now = state.withLock { s -> Bool in
+            if s.cancelled { return true }
+            s.actions.append(action)
+            return false
+        }
+        if now { action() }
     }
 }

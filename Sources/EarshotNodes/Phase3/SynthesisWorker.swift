@@ -2,6 +2,7 @@ import EarshotRun
 import EarshotScoring
 import EarshotStore
 import Foundation
+import Synchronization
 
 /// An external TTS/TTA program for the `command` condition, speaking the JSON-lines protocol of
 /// `schemas/synthesis-protocol.md`: a hello line `{protocol, model_id, weights_sha256}`, then one request
@@ -33,36 +34,9 @@ final class SynthesisWorker: @unchecked Sendable {
         guard let first = argv.first, !first.isEmpty else {
             throw NodeError("node '\(node)': condition 'command' needs 'command': [program, args…] (see schemas/synthesis-protocol.md)")
         }
-        let base = URL(fileURLWithPath: specDirectory, isDirectory: true)
-        func absolute(_ path: String) -> URL {
-            (path.hasPrefix("/") ? URL(fileURLWithPath: path) : URL(fileURLWithPath: path, relativeTo: base)).standardizedFileURL
-        }
-        var program: URL?
-        if first.contains("/") {
-            program = absolute(first)
-        } else {
-            let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-            program = path.split(separator: ":").map { URL(fileURLWithPath: String($0)).appendingPathComponent(first) }
-                .first { FileManager.default.isExecutableFile(atPath: $0.path) }
-        }
-        guard let program, FileManager.default.isExecutableFile(atPath: program.path) else {
-            throw NodeError("node '\(node)': synthesis program '\(first)' not found or not executable")
-        }
-        var files: [String: Digest] = [:]
-        do { files["program"] = try SHA256.hash(fileAt: program.resolvingSymlinksInPath()) } catch {
-            throw NodeError("node '\(node)': cannot read synthesis program '\(program.path)': \(error)")
-        }
-        var arguments = Array(argv.dropFirst())
-        if let script = arguments.first, !script.hasPrefix("-") {
-            let url = absolute(script)
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue {
-                files["script"] = try SHA256.hash(fileAt: url)
-                arguments[0] = url.path
-            }
-        }
-        let fingerprint = ([program.path] + arguments).joined(separator: "\u{1f}") + "|" + files.keys.sorted().map { "\($0)=\(files[$0]!.hex)" }.joined(separator: ",")
-        return Resolved(command: WorkerCommand(program: program, arguments: arguments, directory: base), files: files, fingerprint: fingerprint)
+        let resolved = try ProgramResolver.command(argv, specDirectory: specDirectory, what: "node '\(node)': synthesis program")
+        return Resolved(command: WorkerCommand(program: resolved.program, arguments: resolved.arguments, directory: URL(fileURLWithPath: specDirectory, isDirectory: true)),
+                        files: resolved.files, fingerprint: resolved.fingerprint)
     }
 
     let process: WorkerProcess
@@ -70,13 +44,15 @@ final class SynthesisWorker: @unchecked Sendable {
     let name: String
 
     /// Starts the program and reads its hello within `helloTimeout` seconds.
-    init(_ resolved: Resolved, stderr: URL, helloTimeout: Double = 600) throws {
+    /// `started` sees the process before the hello is awaited (to kill it on cancellation).
+    init(_ resolved: Resolved, stderr: URL, helloTimeout: Double = 600, started: (WorkerProcess) -> Void = { _ in }) throws {
         name = resolved.command.name
         do {
             process = try WorkerProcess(command: resolved.command, stderrURL: stderr)
         } catch {
             throw NodeError("synthesis program \(resolved.command.name) cannot be started: \(error)")
         }
+        started(process)
         switch process.readLine(timeout: helloTimeout) {
         case .line(let line):
             do { hello = try Self.parseHello(line) } catch {
@@ -149,18 +125,16 @@ final class SynthesisWorker: @unchecked Sendable {
     }
 
     /// Hellos by command fingerprint, so the key of a node costs one program start per process.
-    /// Thread-safety: `@unchecked Sendable` because `hellos` is guarded by `lock`.
-    final class IdentityCache: @unchecked Sendable {
+    final class IdentityCache: Sendable {
         static let shared = IdentityCache()
-        private let lock = NSLock()
-        private var hellos: [String: Hello] = [:]
+        private let hellos = Mutex<[String: Hello]>([:])
 
         func hello(for resolved: Resolved) throws -> Hello {
-            if let known = lock.withLock({ hellos[resolved.fingerprint] }) { return known }
+            if let known = hellos.withLock({ $0[resolved.fingerprint] }) { return known }
             let log = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-synthesis-hello-\(UUID().uuidString).stderr")
             defer { try? FileManager.default.removeItem(at: log) }
             let hello = try SynthesisWorker(resolved, stderr: log).hello
-            lock.withLock { hellos[resolved.fingerprint] = hello }
+            hellos.withLock { $0[resolved.fingerprint] = hello }
             return hello
         }
     }

@@ -1,7 +1,7 @@
 """Golden fixtures for EarshotAudioTests (decode, downmix, resample, decode errors).
 
 Re-run from the repository root:
-    /work/scratch/venv/bin/python Tests/EarshotAudioTests/Fixtures/make_fixtures.py
+    bash scripts/bench-env.sh && .bench-venv/bin/python Tests/EarshotAudioTests/Fixtures/make_fixtures.py
 
 Needs espeak-ng on PATH, librosa 0.11, python-soundfile (libsndfile 1.2.2 with MP3 write support) and
 python-soxr. Writes small audio files next to this script plus `reference_<name>.json` for every decodable

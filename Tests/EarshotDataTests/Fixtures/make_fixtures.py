@@ -1,7 +1,7 @@
 """Writes the EarshotData test fixtures (tiny audio files and the listings that name them).
 
 Re-run from the repository root (deterministic; overwrites the fixture folders):
-    /work/scratch/venv/bin/python Tests/EarshotDataTests/Fixtures/make_fixtures.py
+    .venv/bin/python Tests/EarshotDataTests/Fixtures/make_fixtures.py
 
 Layout (all audio is synthetic: a per-speaker tone plus seeded noise, 0.08-0.9 s):
 - LibriSpeech/train-mini/SPEAKER/CHAPTER/{SPEAKER-CHAPTER-NNNN.flac, SPEAKER-CHAPTER.trans.txt}: speakers 19, 26, 32
@@ -10,7 +10,6 @@ Layout (all audio is synthetic: a per-speaker tone plus seeded noise, 0.08-0.9 s
   16000 and 22050 Hz; relative paths. nemo/manifest.csv and nemo/manifest.tsv list the same items with other
   column names (path, sentence, client_id, is_member).
 - kaldi/: wav.scp (2 FLAC recordings of 0.9 s at 8 kHz), segments (6 utterances), text, utt2spk.
-- kaldi_piped/: a wav.scp whose entries are shell pipelines (refused by the loader).
 - bad/: corrupt.flac (a FLAC header followed by garbage), empty.wav (a valid header, 0 frames), nan.wav
   (IEEE float32 samples, all NaN; written by hand), good_0.wav..good_5.wav (usable). Tests write their own manifests around these.
 """
@@ -106,9 +105,6 @@ def kaldi():
     for name, lines in (("wav.scp", scp), ("segments", segments), ("text", text), ("utt2spk", utt2spk)):
         with open(os.path.join(root, name), "w") as f:
             f.write("\n".join(lines) + "\n")
-    piped = fresh("kaldi_piped")
-    with open(os.path.join(piped, "wav.scp"), "w") as f:
-        f.write("rec0 audio/rec0.flac\nrec1 sph2pipe -f wav -p audio/rec1.sph |\n")
 
 
 def bad():

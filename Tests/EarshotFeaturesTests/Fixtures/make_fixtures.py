@@ -1,7 +1,7 @@
 """Golden fixtures for EarshotFeaturesTests (AcousticDescriptors against librosa 0.11).
 
 Re-run from the repository root:
-    /work/scratch/venv/bin/python Tests/EarshotFeaturesTests/Fixtures/make_fixtures.py
+    bash scripts/bench-env.sh && .bench-venv/bin/python Tests/EarshotFeaturesTests/Fixtures/make_fixtures.py
 
 Writes 16 kHz PCM-16 WAV signals (speech from espeak-ng, tones, chirp, noise, silence, constant, clipping,
 a clip shorter than n_fft) and `<name>.json` with librosa's frame-wise outputs for the decoded float32

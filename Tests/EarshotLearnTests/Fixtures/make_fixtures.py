@@ -1,7 +1,7 @@
 """Golden fixtures for EarshotLearn, produced by scikit-learn / scipy.
 
 Re-run (from the repository root):
-    /work/scratch/venv/bin/python Tests/EarshotLearnTests/Fixtures/make_fixtures.py
+    bash scripts/bench-env.sh && .bench-venv/bin/python Tests/EarshotLearnTests/Fixtures/make_fixtures.py
 
 Writes tfidf.json, logistic.json, roc.json, correlation.json, scaler.json and cv.json next to this file.
 Versions used are recorded in each file under "versions". All randomness is seeded.

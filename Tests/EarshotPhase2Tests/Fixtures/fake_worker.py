@@ -8,6 +8,8 @@ come from SHA-256 of the id and the step), so two runs give identical replies. F
   --delay S           sleep S seconds per item
   --crash-on ID       exit with status 3 (after a line on stderr) when asked to score ID
   --crash-once FILE   with --crash-on: crash only if FILE does not exist yet (it is then created)
+  --env-log FILE      append "CUDA_VISIBLE_DEVICES=<value>" to FILE when the worker starts
+  --crash-unless FILE with --crash-on: crash only while FILE does not exist (the test creates it to fix the worker)
   --malformed-on ID   answer ID with a line that is not valid JSON (a NaN literal)
   --hang-on ID        never answer ID
   --error-on ID       answer ID with an error reply
@@ -67,6 +69,8 @@ def main():
     parser.add_argument("--delay", type=float, default=0)
     parser.add_argument("--crash-on")
     parser.add_argument("--crash-once")
+    parser.add_argument("--crash-unless")
+    parser.add_argument("--env-log")
     parser.add_argument("--malformed-on")
     parser.add_argument("--hang-on")
     parser.add_argument("--hold-on", help="item id that waits while --hold-file exists (a deterministic pause point)")
@@ -76,6 +80,9 @@ def main():
     parser.add_argument("--model-id", default="fake-model/1")
     parser.add_argument("--weights", default=hashlib.sha256(b"fake weights").hexdigest())
     args = parser.parse_args()
+    if args.env_log:
+        with open(args.env_log, "a") as log:
+            log.write(f"CUDA_VISIBLE_DEVICES={os.environ.get('CUDA_VISIBLE_DEVICES', '<unset>')}\n")
 
     def send(obj):
         sys.stdout.write(json.dumps(obj, allow_nan=False) + "\n")
@@ -95,7 +102,7 @@ def main():
                 log.write(item_id + "\n")
         if args.delay:
             time.sleep(args.delay)
-        if item_id == args.crash_on:
+        if item_id == args.crash_on and not (args.crash_unless and os.path.exists(args.crash_unless)):
             if not args.crash_once or not os.path.exists(args.crash_once):
                 if args.crash_once:
                     open(args.crash_once, "w").close()

@@ -5,8 +5,9 @@ Writes, for each request, a 16-bit mono WAV at the requested sample rate: a tone
 lasting 0.1 s per word of the text. Standard library only.
 
   python3 fake_synthesizer.py [--model-id ID] [--fail-on ITEM_ID] [--bad-hello] [--crash-on ITEM_ID] [--log FILE]
+                            [--hang-on ITEM_ID --started FILE]
 """
-import argparse, json, math, struct, sys, wave
+import argparse, json, math, pathlib, struct, sys, time, wave
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--model-id", default="fake-tts-1")
@@ -14,6 +15,8 @@ parser.add_argument("--fail-on", default=None)
 parser.add_argument("--crash-on", default=None)
 parser.add_argument("--bad-hello", action="store_true")
 parser.add_argument("--log", default=None)
+parser.add_argument("--hang-on", default=None)
+parser.add_argument("--started", default=None)
 args = parser.parse_args()
 
 hello = {"protocol": "earshot-synthesis/0" if args.bad_hello else "earshot-synthesis/1",
@@ -31,6 +34,10 @@ for line in sys.stdin:
     if item == args.crash_on:
         print("fake synthesizer: crashing on purpose", file=sys.stderr, flush=True)
         sys.exit(3)
+    if item == args.hang_on:
+        # Says it is busy on this item (the test waits for this file), then never answers.
+        pathlib.Path(args.started).write_text("busy")
+        time.sleep(3600)
     if item == args.fail_on:
         print(json.dumps({"id": item, "error": "cannot speak this on purpose"}), flush=True)
         continue

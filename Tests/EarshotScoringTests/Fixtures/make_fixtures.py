@@ -2,7 +2,7 @@
 """Golden fixtures for EarshotScoring's TokenStatistics and MIAIndicators.
 
 Re-run (needs numpy and jsonschema; writes the JSON files next to this script):
-    /work/scratch/venv/bin/python Tests/EarshotScoringTests/Fixtures/make_fixtures.py
+    bash scripts/bench-env.sh && .bench-venv/bin/python Tests/EarshotScoringTests/Fixtures/make_fixtures.py
 
 Each indicator is computed the way its reference code computes it; the functions below transcribe:
   * VL-MIA (Li et al. 2024, LIONS-EPFL/VL-MIA) metric_util.py: `get_meta_metrics` (per-token entropy,

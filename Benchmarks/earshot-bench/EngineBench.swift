@@ -10,9 +10,14 @@ import Yams
 /// to read + validate + build the graph, to plan against an empty store, to run everything once, and to re-run
 /// with nothing to do. Usage: `swift run -c release earshot-bench [N ...] [--no-run-above N]`.
 /// Defaults: 10000 and 100000 nodes; the full run (and no-op re-run) only for N ≤ 10000.
+/// Subcommands: `stress` (shell-step DAGs under a low open-file limit vs Snakemake, see Stress.swift) and
+/// `command-noop [N]` (no-op re-run of `bash -c` steps vs tiny-script steps, see CommandNoop.swift).
 @main
 struct EngineBench {
     static func main() async throws {
+        let subcommand = Array(CommandLine.arguments.dropFirst())
+        if subcommand.first == "stress" { exit(try StressBench.main(Array(subcommand.dropFirst()))) }
+        if subcommand.first == "command-noop" { exit(try CommandNoopBench.main(Array(subcommand.dropFirst()))) }
         var sizes: [Int] = []
         var runLimit = 10_000
         var args = CommandLine.arguments.dropFirst()

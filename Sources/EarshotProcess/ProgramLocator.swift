@@ -1,0 +1,70 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Finds a program the one way every kind does: a name without '/' is looked up on PATH (the caller's, or
+/// `/usr/local/bin:/usr/bin:/bin` when unset; the first executable regular file wins); a path with '/' is taken
+/// as is when absolute, else relative to `base` (the experiment file's folder). Symlinks are kept: a virtual
+/// environment's `bin/python` only selects its environment when called by its own path.
+public enum ProgramLocator {
+    public static let defaultPath = "/usr/local/bin:/usr/bin:/bin"
+
+    public static func locate(_ program: String, base: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> URL {
+        guard !program.isEmpty else { throw ProcessError.notFound(program: program, looked: "the name is empty") }
+        if program.contains("/") {
+            let url = (program.hasPrefix("/") ? URL(fileURLWithPath: program)
+                : URL(fileURLWithPath: program, relativeTo: URL(fileURLWithPath: base, isDirectory: true))).standardizedFileURL
+            guard isExecutableFile(url.path) else {
+                throw ProcessError.notFound(program: program, looked: "no executable file at '\(url.path)'")
+            }
+            return url
+        }
+        let path = environment["PATH"] ?? defaultPath
+        for dir in path.split(separator: ":", omittingEmptySubsequences: true) {
+            let candidate = URL(fileURLWithPath: String(dir), isDirectory: true).appendingPathComponent(program).standardizedFileURL
+            if isExecutableFile(candidate.path) { return candidate }
+        }
+        throw ProcessError.notFound(program: program, looked: "not on PATH")
+    }
+
+    /// An executable regular file (after following links).
+    static func isExecutableFile(_ path: String) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return false }
+        return access(path, X_OK) == 0
+    }
+}
+
+extension ChildProcess {
+    /// Runs a program to completion with stdin from /dev/null, returning its exit and everything it wrote on stdout
+    /// and stderr (both read as they arrive, so neither pipe can fill up and stall the child).
+    public static func output(program: String, arguments: [String], directory: String? = nil,
+                              environment: [String: String]? = nil) throws -> (termination: Termination, stdout: Data, stderr: Data) {
+        let started = try spawn(program: program, arguments: arguments, directory: directory, environment: environment,
+                                stdout: .pipe, stderr: .pipe)
+        var collected = [Data(), Data()]
+        let ends = [started.stdout!, started.stderr!]
+        var open = [true, true]
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while open.contains(true) {
+            var fds = ends.indices.map { pollfd(fd: open[$0] ? ends[$0].rawValue : -1, events: Int16(POLLIN), revents: 0) }
+            if poll(&fds, nfds_t(fds.count), -1) < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            for i in ends.indices where open[i] && fds[i].revents != 0 {
+                let n = chunk.withUnsafeMutableBytes { read(ends[i].rawValue, $0.baseAddress!, $0.count) }
+                if n > 0 {
+                    collected[i].append(contentsOf: chunk[0..<n])
+                } else if n == 0 || (errno != EINTR && errno != EAGAIN) {
+                    open[i] = false
+                    ends[i].close()
+                }
+            }
+        }
+        for end in ends { end.close() }
+        let termination = started.process.wait(seconds: nil)!
+        return (termination, collected[0], collected[1])
+    }
+}
