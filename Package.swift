@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "EarshotFeatures", dependencies: ["EarshotAudio"]),
         /// Dataset loaders (corpora in their owners' layouts, manifests, Kaldi, lhotse, Hub parquet), balanced cohorts,
         /// the split artifact, synthetic corpora.
-        .target(name: "EarshotData", dependencies: ["EarshotStore", "EarshotAudio", "EarshotLearn", "CZlib"]),
+        .target(name: "EarshotData", dependencies: ["EarshotStore", "EarshotAudio", "EarshotLearn", "EarshotProcess", "CZlib"]),
         /// Markdown/CSV/JSON tables and a self-contained HTML report with SVG figures, rendered from artifacts.
         .target(name: "EarshotReport", dependencies: ["EarshotStore", "EarshotSpec"]),
         /// Phase 1/2 numerics: TF-IDF, logistic regression (dense + sparse, L-BFGS), stratified CV, ROC/AUC/TPR@FPR,

@@ -110,8 +110,10 @@ enum StressBench {
     static func report(_ tool: String, n: Int, jobs: Int, run: Int, _ o: Outcome) {
         let tenths = o.tenths.map { String(format: "%.0f", $0) }.joined(separator: " ")
         let trend = o.tenths.count == 10 ? String(format: " (last/first tenth %.2f)", o.tenths[9] / max(o.tenths[0], 1e-9)) : ""
-        print(String(format: "%-9@ %6d nodes  --jobs %-2d run %d: %@ %8.2f s  %7.1f steps/s  per tenth: [%@]%@%@", tool as NSString, n, jobs, run,
-                     (o.ok ? "ok  " : "FAIL") as NSString, o.seconds, Double(n) / o.seconds, tenths as NSString, trend as NSString,
+        // A run that did not finish has no overall rate (its note says how far it got).
+        let rate = o.ok ? String(format: "%7.1f steps/s", Double(n) / o.seconds) : "      — steps/s"
+        print(String(format: "%-9@ %6d nodes  --jobs %-2d run %d: %@ %8.2f s  %@  per tenth: [%@]%@%@", tool as NSString, n, jobs, run,
+                     (o.ok ? "ok  " : "FAIL") as NSString, o.seconds, rate as NSString, tenths as NSString, trend as NSString,
                      (o.note.isEmpty ? "" : " — " + o.note) as NSString))
         fflush(nil)  // each figure as soon as it is measured, also into a file
     }
@@ -173,8 +175,8 @@ enum StressBench {
             started.process.wait(seconds: nil)
             let done = completionTimes(under: results).count
             return Outcome(seconds: Date().timeIntervalSince(start), tenths: [], ok: false,
-                           note: String(format: "watchdog: still running after %d s, killed; %d of %d steps done (%.1f steps/s)",
-                                        Int(bound), done, n, Double(done) / bound))
+                           note: String(format: "watchdog: still running after %.1f s, killed; %d of %d steps done (%.1f steps/s)",
+                                        bound, done, n, Double(done) / bound))
         }
         let seconds = Date().timeIntervalSince(start)
         let stderr = (try? String(contentsOf: dir.appendingPathComponent("stderr"), encoding: .utf8)) ?? ""

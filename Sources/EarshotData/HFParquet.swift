@@ -1,4 +1,5 @@
 import EarshotStore
+import EarshotProcess
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -52,11 +53,20 @@ public struct HFParquet: Sendable {
         guard let cache else { return try Self.runAdapter(python: python, arguments: ["list", audioColumn] + shards, input: nil) }
         var identity = "earshot hf_parquet listing 1\n\(Self.adapterDigest.hex)\n\(audioColumn)\n"
         for shard in shards { identity += "\(shard)\t\(try cache.digest(shard).hex)\n" }
-        let file = cache.directory.appendingPathComponent(SHA256.hash(identity).hex + ".jsonl")
-        if let data = FileManager.default.contents(atPath: file.path) { return data }
+        // Verify before trust: a cached listing is named `<identity hash>.<SHA-256 of its bytes>.jsonl`, and one whose
+        // bytes do not hash to its name (a flipped bit, a truncated copy) is removed and the adapter runs again.
+        let prefix = SHA256.hash(identity).hex + "."
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: cache.directory.path)) ?? []
+        for name in names where name.hasPrefix(prefix) && name.hasSuffix(".jsonl") {
+            let file = cache.directory.appendingPathComponent(name)
+            let claimed = String(name.dropFirst(prefix.count).dropLast(".jsonl".count))
+            if let data = FileManager.default.contents(atPath: file.path), SHA256.hash(data).hex == claimed { return data }
+            if cache.write { try? FileManager.default.removeItem(at: file) }
+        }
         let output = try Self.runAdapter(python: python, arguments: ["list", audioColumn] + shards, input: nil)
         if cache.write {
             // Written whole under a unique name, then renamed: a reader sees the complete listing or none.
+            let file = cache.directory.appendingPathComponent(prefix + SHA256.hash(output).hex + ".jsonl")
             let tmp = cache.directory.appendingPathComponent(".\(UUID().uuidString).tmp")
             if (try? FileManager.default.createDirectory(at: cache.directory, withIntermediateDirectories: true)) != nil,
                (try? output.write(to: tmp)) != nil, rename(tmp.path, file.path) != 0 {
@@ -179,52 +189,22 @@ public struct HFParquet: Sendable {
 
     /// Runs the adapter and returns its standard output; a failure quotes its standard error.
     static func runAdapter(python: String, arguments: [String], input: Data?) throws -> Data {
-        let process = Process()
-        let program = python.contains("/") ? python : (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
-            .split(separator: ":").map { "\($0)/\(python)" }.first { FileManager.default.isExecutableFile(atPath: $0) } ?? python
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = ["-c", adapterSource] + arguments
-        let stdout = Pipe(), stderr = Pipe(), stdin = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = stdin
+        let hint = "give python: with the interpreter of a venv holding pyarrow (scripts/install.sh makes .venv)"
+        let program: String
+        do { program = try ProgramLocator.locate(python, base: FileManager.default.currentDirectoryPath).path } catch {
+            throw DataError.unreadable(path: python, reason: "cannot start the parquet adapter with python '\(python)' (\(error)); \(hint)")
+        }
+        let result: (termination: Termination, stdout: Data, stderr: Data)
         do {
-            try process.run()
+            result = try ChildProcess.output(program: program, arguments: ["-c", adapterSource] + arguments, input: input ?? Data())
         } catch {
-            throw DataError.unreadable(path: program, reason: "cannot start the parquet adapter with python '\(python)' (\(error.localizedDescription)); give python: with the interpreter of a venv holding pyarrow (scripts/install.sh makes .venv)")
+            throw DataError.unreadable(path: program, reason: "cannot start the parquet adapter with python '\(python)' (\(error)); \(hint)")
         }
-        // Standard error is drained on another thread so a chatty child cannot block on a full pipe.
-        let errors = ErrorDrain(stderr.fileHandleForReading)
-        let writer = Thread {
-            if let input { try? stdin.fileHandleForWriting.write(contentsOf: input) }
-            try? stdin.fileHandleForWriting.close()
+        guard result.termination.succeeded else {
+            let tail = String(decoding: result.stderr.suffix(2000), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            throw DataError.unreadable(path: arguments.last ?? "parquet", reason: "the parquet adapter (\(program)) \(result.termination): \(tail)")
         }
-        writer.start()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let message = errors.wait()
-        guard process.terminationStatus == 0 else {
-            let tail = String(decoding: message.suffix(2000), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw DataError.unreadable(path: arguments.last ?? "parquet", reason: "the parquet adapter (\(program)) exited with status \(process.terminationStatus): \(tail)")
-        }
-        return output
-    }
-
-    /// Reads a pipe to its end on a thread of its own.
-    /// Thread-safety: `@unchecked Sendable` because `data` is written once before `done` is signalled.
-    final class ErrorDrain: @unchecked Sendable {
-        private var data = Data()
-        private let done = DispatchSemaphore(value: 0)
-        init(_ handle: FileHandle) {
-            Thread { [self] in
-                data = handle.readDataToEndOfFile()
-                done.signal()
-            }.start()
-        }
-        func wait() -> Data {
-            done.wait()
-            return data
-        }
+        return result.stdout
     }
 
     /// The adapter (Python 3, pyarrow). `list AUDIO SHARD…`: one JSON line per row with its shard index, row,

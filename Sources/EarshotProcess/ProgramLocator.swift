@@ -37,21 +37,34 @@ public enum ProgramLocator {
 }
 
 extension ChildProcess {
-    /// Runs a program to completion with stdin from /dev/null, returning its exit and everything it wrote on stdout
-    /// and stderr (both read as they arrive, so neither pipe can fill up and stall the child).
-    public static func output(program: String, arguments: [String], directory: String? = nil,
-                              environment: [String: String]? = nil) throws -> (termination: Termination, stdout: Data, stderr: Data) {
+    /// Runs a program to completion with `input` on its stdin (/dev/null when nil), returning its exit and
+    /// everything it wrote on stdout and stderr (all three pipes served as they become ready, so none can fill up
+    /// and stall the child).
+    public static func output(program: String, arguments: [String], directory: String? = nil, environment: [String: String]? = nil,
+                              input: Data? = nil) throws -> (termination: Termination, stdout: Data, stderr: Data) {
         let started = try spawn(program: program, arguments: arguments, directory: directory, environment: environment,
-                                stdout: .pipe, stderr: .pipe)
+                                stdin: input == nil ? .null : .pipe, stdout: .pipe, stderr: .pipe)
         var collected = [Data(), Data()]
         let ends = [started.stdout!, started.stderr!]
         var open = [true, true]
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        let pending = [UInt8](input ?? Data())
+        var written = 0
+        if input != nil && pending.isEmpty { started.stdin?.close() }
         while open.contains(true) {
             var fds = ends.indices.map { pollfd(fd: open[$0] ? ends[$0].rawValue : -1, events: Int16(POLLIN), revents: 0) }
+            let feeding = started.stdin.map { $0.rawValue >= 0 } ?? false
+            fds.append(pollfd(fd: feeding ? started.stdin!.rawValue : -1, events: Int16(POLLOUT), revents: 0))
             if poll(&fds, nfds_t(fds.count), -1) < 0 {
                 if errno == EINTR { continue }
                 break
+            }
+            if feeding, fds[2].revents != 0, let stdin = started.stdin {
+                // At most PIPE_BUF bytes once the pipe is writable: such a write never blocks.
+                let count = min(Int(PIPE_BUF), pending.count - written)
+                let n = pending.withUnsafeBytes { write(stdin.rawValue, $0.baseAddress! + written, count) }
+                if n > 0 { written += n } else if n < 0 && errno != EINTR && errno != EAGAIN { written = pending.count }
+                if written >= pending.count { stdin.close() }
             }
             for i in ends.indices where open[i] && fds[i].revents != 0 {
                 let n = chunk.withUnsafeMutableBytes { read(ends[i].rawValue, $0.baseAddress!, $0.count) }
@@ -64,6 +77,7 @@ extension ChildProcess {
             }
         }
         for end in ends { end.close() }
+        started.stdin?.close()
         let termination = started.process.wait(seconds: nil)!
         return (termination, collected[0], collected[1])
     }

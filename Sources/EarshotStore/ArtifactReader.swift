@@ -35,7 +35,12 @@ struct ArtifactReader {
         guard isHDF5 > 0 else {
             throw StoreError.hdf5(operation: "open", path: path, message: "not an hdf5 file (no hdf5 signature found)")
         }
-        return try HDF5Handle(.file, H5Fopen(path, earshot_h5f_acc_rdonly(), earshot_h5p_default()), operation: "open file", path: path)
+        // No HDF5 file locks: an artifact file is written under a private temporary name and renamed into place
+        // whole, so no reader ever opens a file being written; HDF5's flock only made concurrent readers of one
+        // object fail now and then (EAGAIN from H5FD__sec2_lock while another handle held it).
+        let fapl = try HDF5Handle(.propertyList, H5Pcreate(earshot_h5p_file_access()), operation: "create access plist", path: path)
+        try checkHDF5(H5Pset_file_locking(fapl.id, false, true), "disable file locking", path: path)
+        return try HDF5Handle(.file, H5Fopen(path, earshot_h5f_acc_rdonly(), fapl.id), operation: "open file", path: path)
     }
 
     private func readContents(_ file: HDF5Handle) throws -> Artifact {

@@ -59,6 +59,8 @@ struct ArtifactWriter {
         try checkHDF5(H5Pset_obj_track_times(fcpl.id, false), "disable root group timestamps", path: path)
         let fapl = try HDF5Handle(.propertyList, H5Pcreate(earshot_h5p_file_access()), operation: "create access plist", path: path)
         try checkHDF5(H5Pset_libver_bounds(fapl.id, H5F_LIBVER_V18, H5F_LIBVER_V18), "set format bounds", path: path)
+        // The file has a private temporary name until it is whole (see ArtifactReader.open): no HDF5 file lock.
+        try checkHDF5(H5Pset_file_locking(fapl.id, false, true), "disable file locking", path: path)
         return try HDF5Handle(
             .file, H5Fcreate(path, earshot_h5f_acc_trunc(), fcpl.id, fapl.id), operation: "create file", path: path)
     }

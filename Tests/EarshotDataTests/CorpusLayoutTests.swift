@@ -152,6 +152,27 @@ import Testing
         } throws: { "\($0)".contains("no column 'sentence'") && "\($0)".contains("speaker_id") }
     }
 
+    @Test(.enabled(if: hasPyarrow, "needs pyarrow in .venv (scripts/install.sh; EARSHOT_REQUIRE_WHISPER=1 makes it required)"))
+    func aCorruptCachedListingIsDroppedAndTheAdapterRunsAgain() throws {
+        let cacheDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-listings-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: cacheDirectory) }
+        var source = DatasetSource(format: .hf_parquet, path: "\(Self.corpora)/hf_parquet", split: "test", python: Self.venvPython)
+        source.listingCache = HFParquet.ListingCache(directory: cacheDirectory, write: true) { try SHA256.hash(fileAt: URL(fileURLWithPath: $0)) }
+        let clean = try source.load().entries.map { "\($0.id)|\($0.text ?? "")|\($0.speaker ?? "")" }
+        let cached = try FileManager.default.contentsOfDirectory(atPath: cacheDirectory.path).filter { $0.hasSuffix(".jsonl") }
+        #expect(cached.count == 1)
+        // One changed byte in the cached listing (a transcript letter): its bytes no longer hash to its name.
+        let file = cacheDirectory.appendingPathComponent(try #require(cached.first))
+        var bytes = try Data(contentsOf: file)
+        let at = try #require(bytes.firstIndex(of: UInt8(ascii: "u")))
+        bytes[at] = UInt8(ascii: "U")
+        try bytes.write(to: file)
+        #expect(try source.load().entries.map { "\($0.id)|\($0.text ?? "")|\($0.speaker ?? "")" } == clean)
+        let after = try FileManager.default.contentsOfDirectory(atPath: cacheDirectory.path).filter { $0.hasSuffix(".jsonl") }
+        #expect(after == cached, "the corrupt listing was replaced by a verified one of the same name")
+        #expect(try Data(contentsOf: file) != bytes)
+    }
+
     @Test func lhotseSupervisionsWithChannelsAndCuts() async throws {
         let root = "\(Self.corpora)/lhotse"
         let supervisions = try DatasetSource(format: .lhotse, path: root, split: "train").load()

@@ -49,10 +49,10 @@ func earshot(_ args: [String], in dir: URL, killAfter: Double? = nil) throws -> 
     }
 }
 
-/// Starts earshot, sends `signal` once `marker` exists (or after 30 s), and waits for it to exit.
+/// Starts earshot, sends `signal` once `marker` exists (or after 300 s, a guard against a hang), and waits for it to exit.
 func earshotInterrupted(_ args: [String], in dir: URL, when marker: URL, signal: Int32 = SIGINT) throws -> CLIResult {
     try runEarshot(args, in: dir) { pid in
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(300)
         while !FileManager.default.fileExists(atPath: marker.path) && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
         kill(pid, signal)
     }

@@ -65,7 +65,7 @@ struct SlurmTests {
           sleeper: {kind: command, params: {run: [python3, -c, "import time; time.sleep(120)"], outputs: [never.txt]}}
         """.write(to: dir.appendingPathComponent("long.yaml"), atomically: true, encoding: .utf8)
         let run = try BackgroundEarshot(["run", "long.yaml", "--store", "s", "--executor", "slurm"], in: dir)
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(300)
         var jobID: String?
         while jobID == nil, Date() < deadline {
             Thread.sleep(forTimeInterval: 0.3)

@@ -22,7 +22,7 @@ import Testing
         ProcessInfo.processInfo.environment["EARSHOT_REQUIRE_WHISPER"] == "1" || FileManager.default.fileExists(atPath: python)
     }
 
-    @Test(.enabled(if: enabled, "no whisper environment at .venv and EARSHOT_REQUIRE_WHISPER is not 1"), .timeLimit(.minutes(5)))
+    @Test(.enabled(if: enabled, "no whisper environment at .venv and EARSHOT_REQUIRE_WHISPER is not 1"), .timeLimit(.minutes(20)))
     func whisperTinyScoresSyntheticUtterancesEndToEnd() async throws {
         guard FileManager.default.isExecutableFile(atPath: Self.python) else {
             Issue.record("the whisper worker's environment is missing: \(Self.python) does not exist; run: \(Self.install)")

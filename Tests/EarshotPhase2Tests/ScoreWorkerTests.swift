@@ -128,7 +128,7 @@ import Testing
         FileManager.default.createFile(atPath: box.url("hold").path, contents: nil)
         let run = Task { await LocalExecutor(graph: graph, registry: registry, store: store).run() }
         // Cancel (as Ctrl-C does) once the held request reached the worker.
-        let deadline = Date().addingTimeInterval(60)
+        let deadline = Date().addingTimeInterval(600)
         while box.lines("first.log").count < 8 && Date() < deadline { try await Task.sleep(nanoseconds: 20_000_000) }
         run.cancel()
         let first = await run.value
@@ -156,7 +156,7 @@ import Testing
         #expect(StoreMaintenance(store: store).collectPartialResults(maxAge: 86_400).folders == 0)
     }
 
-    @Test(.timeLimit(.minutes(2))) func cancellationKillsWorkers() async throws {
+    @Test(.timeLimit(.minutes(10))) func cancellationKillsWorkers() async throws {
         let box = try Phase2Sandbox()
         let pool = WorkerPool(command: WorkerCommand(program: URL(fileURLWithPath: "/usr/bin/env"),
                                                      arguments: ["python3", Fixtures.fakeWorker, "--hang-on", "a", "--log", box.url("requests.log").path],
@@ -171,7 +171,7 @@ import Testing
         await #expect(throws: CancellationError.self) { try await task.value }
         // The worker hangs forever; cancellation must not wait for it (SIGTERM, then SIGKILL after 2 s). The bound
         // is loose on purpose: waiting would never end, and a loaded machine once took 15.3 s.
-        #expect(Date().timeIntervalSince(t0) < 60)
+        #expect(Date().timeIntervalSince(t0) < 300)
     }
 
     @Test func poolRunsTheRequestedNumberOfWorkersAndRecordsEachItemOnce() async throws {

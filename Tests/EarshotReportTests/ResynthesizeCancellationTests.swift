@@ -9,7 +9,7 @@ import Testing
     /// The program takes item1 and never answers (the per-item timeout is 600 s). Before the fix the run waited
     /// out that timeout; now cancelling kills the program and the node ends as cancelled. The time limit is the
     /// guard against the old behaviour (a hang), not a measurement.
-    @Test(.timeLimit(.minutes(1))) func cancellingStopsAProgramBusyOnAnItem() async throws {
+    @Test(.timeLimit(.minutes(5))) func cancellingStopsAProgramBusyOnAnItem() async throws {
         let sandbox = try ResynthesizeTests.sandbox()
         let busy = sandbox.dir.appendingPathComponent("busy-on-item1")
         let yaml = ResynthesizeTests.experiment("condition: command, realizations: 1, timeout: 600, "
@@ -27,5 +27,8 @@ import Testing
         let node = try #require(summary.nodes.first { $0.id == "resynth" })
         #expect(node.status == .cancelled, "\(node.status) \(node.reason ?? ""); stopped \(waited) after the cancellation")
         #expect(summary.nodes.first { $0.id == "split" }?.status == .ran)
+        // Promptly (typically well under a second or two); the bound is loose for loaded machines, and far below
+        // the 600 s item timeout the old code waited out.
+        #expect(waited < .seconds(60), "stopped \(waited) after the cancellation")
     }
 }
