@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # Installs everything Earshot needs on Debian 12 (run as root, or with sudo available) and builds it.
 #   bash scripts/install.sh              system packages + Python workers' venv + release build of `earshot`
-#   bash scripts/install.sh --deps-only  system packages + venv only (what scripts/test.sh needs)
+#   bash scripts/install.sh --deps-only  system packages + venv only
+#   add --lalm: also torch (CPU build) + transformers for workers/hf_lalm.py (what scripts/test.sh uses)
 # Idempotent: re-running skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEPS_ONLY=0
-[[ "${1:-}" == "--deps-only" ]] && DEPS_ONLY=1
+LALM=0
+for arg in "$@"; do
+  case "$arg" in
+    --deps-only) DEPS_ONLY=1 ;;
+    --lalm) LALM=1 ;;
+    *) echo "usage: bash scripts/install.sh [--deps-only] [--lalm]" >&2; exit 2 ;;
+  esac
+done
 
 # System libraries (C shims link them) and the tools tests use.
 PACKAGES=(pkg-config libhdf5-dev libsndfile1-dev libfftw3-dev libsoxr-dev espeak-ng
@@ -37,6 +45,12 @@ fi
 if ! .venv/bin/python -c "import pyarrow" 2>/dev/null; then
   echo "earshot: installing the parquet adapter's packages into .venv"
   .venv/bin/pip install -q --disable-pip-version-check -r workers/requirements-data.txt
+fi
+
+# The LALM worker's torch + transformers (optional for users: a GPU machine wants a CUDA torch instead).
+if ((LALM)) && ! .venv/bin/python -c "import torch, transformers" 2>/dev/null; then
+  echo "earshot: installing torch (CPU) and transformers into .venv"
+  .venv/bin/pip install -q --disable-pip-version-check -r workers/requirements-lalm.txt
 fi
 
 if ((DEPS_ONLY)); then exit 0; fi

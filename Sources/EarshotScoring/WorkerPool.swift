@@ -26,9 +26,14 @@ public struct WorkerPoolOptions: Sendable {
     /// (empty: the environment is left as it is).
     public var devices: [String]
 
+    /// Items sent to a worker at once (`score_batch`), capped by the worker's hello `max_batch`; 1 sends
+    /// `score` requests one by one. Workers promise equal results either way, so it is not part of any key.
+    public var batchSize: Int
+
     public init(workers: Int = 1, itemTimeout: Double = 0, helloTimeout: Double = 600, maxRestarts: Int = 3,
-                expectedHello: WorkerHello? = nil, logDirectory: URL, devices: [String] = []) {
+                expectedHello: WorkerHello? = nil, logDirectory: URL, devices: [String] = [], batchSize: Int = 1) {
         self.workers = max(1, workers)
+        self.batchSize = max(1, batchSize)
         self.itemTimeout = itemTimeout
         self.helloTimeout = helloTimeout
         self.maxRestarts = max(0, maxRestarts)
@@ -40,11 +45,13 @@ public struct WorkerPoolOptions: Sendable {
 
 /// Long-lived worker processes scoring a list of requests.
 ///
-/// Each of `workers` slots runs on its own thread (worker I/O blocks) and takes the next request from a
-/// shared queue, so items finish in any order; `record` is called once per finished item, on the slot's
+/// Each of `workers` slots runs on its own thread (worker I/O blocks) and takes the next request — or the
+/// next `batchSize` requests, as one `score_batch`, when the worker's hello allows it — from a shared
+/// queue, so items finish in any order; `record` is called once per finished item, on the slot's
 /// thread, with the request's index. Failure handling:
 /// - a worker `error` reply or a per-item timeout → `.failed` for that item (a timed-out worker is killed and
-///   restarted); the caller decides (`on_error`);
+///   restarted; with batches, every item of the batch fails, the deadline being `itemTimeout` × batch size);
+///   the caller decides (`on_error`);
 /// - a worker that dies → its stderr tail is kept, it is restarted and the item in flight is retried; after
 ///   `maxRestarts` crashes the run fails with `ScoringError.workerFailed` quoting the stderr tail;
 /// - a malformed reply (bad JSON, wrong id, non-finite or mismatched statistics) → the run fails at once and
@@ -71,6 +78,10 @@ public final class WorkerPool: @unchecked Sendable {
 
     /// Worker processes started so far (first starts and restarts).
     public var workersStarted: Int { lock.withLock { startedWorkers } }
+
+    /// The hello of the first worker this pool started (nil before any).
+    public var firstHello: WorkerHello? { lock.withLock { seenHello } }
+    private var seenHello: WorkerHello?
 
     /// Scores `requests`, calling `record(index, outcome)` once per request.
     public func score(_ requests: [ScoreRequest], record: @escaping @Sendable (Int, ItemOutcome) throws -> Void) async throws {
@@ -120,14 +131,19 @@ public final class WorkerPool: @unchecked Sendable {
 
     private var stopping: Bool { lock.withLock { cancelled || failure != nil } }
 
-    private func next() -> Int? {
+    private func next() -> Int? { next(upTo: 1).first }
+
+    /// Up to `count` queued request indices (empty when stopping or done).
+    private func next(upTo count: Int) -> [Int] {
         lock.withLock {
-            guard !cancelled, failure == nil, !queue.isEmpty else { return nil }
-            return queue.removeFirst()
+            guard !cancelled, failure == nil, !queue.isEmpty else { return [] }
+            let taken = Array(queue.prefix(count))
+            queue.removeFirst(taken.count)
+            return taken
         }
     }
 
-    private func retry(_ index: Int) { lock.withLock { queue.insert(index, at: 0) } }
+    private func retry(_ indices: [Int]) { lock.withLock { queue.insert(contentsOf: indices, at: 0) } }
 
     /// Counts a crash; false when the restart budget is spent.
     private func countCrash() -> (allowed: Bool, count: Int) {
@@ -146,6 +162,7 @@ public final class WorkerPool: @unchecked Sendable {
         lock.withLock { live[slot] = worker }
         if stopping { worker.kill() }
         let hello = try worker.readHello(timeout: options.helloTimeout)
+        lock.withLock { if seenHello == nil { seenHello = hello } }
         if let expected = options.expectedHello,
            expected.modelID != hello.modelID || expected.weightsSHA256 != hello.weightsSHA256 {
             throw ScoringError.workerFailed(
@@ -162,8 +179,8 @@ public final class WorkerPool: @unchecked Sendable {
             current?.worker.shutdown()
             lock.withLock { _ = live.removeValue(forKey: slot) }
         }
-        while let index = next() {
-            let request = requests[index]
+        while let first = next() {
+            var batch = [first]
             do {
                 if current == nil {
                     do {
@@ -174,41 +191,64 @@ public final class WorkerPool: @unchecked Sendable {
                     }
                 }
                 let (worker, hello) = current!
-                switch worker.exchange(try WorkerRequest.score(request).jsonLine(), timeout: options.itemTimeout) {
-                case .line(let line):
-                    let message: WorkerMessage
-                    do {
-                        message = try WorkerMessage.decode(line: line, expectedID: request.id, vocabularySize: hello.vocabularySize)
-                    } catch {
-                        throw ScoringError.workerFailed(program: command.name, reason: "sent a malformed reply to item '\(request.id)': \(error); nothing from this item is kept, fix the worker", stderrTail: worker.stderrTail())
+                batch += next(upTo: min(options.batchSize, hello.maxBatch) - 1)
+                let line = batch.count == 1
+                    ? try WorkerRequest.score(requests[first]).jsonLine()
+                    : try WorkerRequest.scoreBatch(batch.map { requests[$0] }).jsonLine()
+                guard worker.send(line) else {
+                    try restart(after: worker, batch: batch, requests: requests, current: &current)
+                    continue
+                }
+                let deadline = options.itemTimeout > 0 ? Date().addingTimeInterval(options.itemTimeout * Double(batch.count)) : nil
+                for (position, index) in batch.enumerated() {
+                    let request = requests[index]
+                    let timeout = deadline.map { max($0.timeIntervalSinceNow, 0.001) } ?? 0
+                    switch worker.readLine(timeout: timeout) {
+                    case .line(let line):
+                        let message: WorkerMessage
+                        do {
+                            message = try WorkerMessage.decode(line: line, expectedID: request.id, vocabularySize: hello.vocabularySize)
+                        } catch {
+                            throw ScoringError.workerFailed(program: command.name, reason: "sent a malformed reply to item '\(request.id)': \(error); nothing from this item is kept, fix the worker", stderrTail: worker.stderrTail())
+                        }
+                        switch message {
+                        case .result(let scores): try record(index, .scored(scores))
+                        case .error(let reply): try record(index, .failed(id: request.id, message: "worker error: \(reply.message)"))
+                        case .hello: throw ScoringError.workerFailed(program: command.name, reason: "sent a second hello in reply to item '\(request.id)'", stderrTail: worker.stderrTail())
+                        }
+                    case .ended:
+                        try restart(after: worker, batch: Array(batch[position...]), requests: requests, current: &current)
+                    case .timedOut:
+                        worker.kill()
+                        current = nil
+                        if stopping { return }
+                        for late in batch[position...] {
+                            try record(late, .failed(id: requests[late].id, message: ScoringError.itemTimedOut(id: requests[late].id, seconds: options.itemTimeout).description))
+                        }
                     }
-                    switch message {
-                    case .result(let scores): try record(index, .scored(scores))
-                    case .error(let reply): try record(index, .failed(id: request.id, message: "worker error: \(reply.message)"))
-                    case .hello: throw ScoringError.workerFailed(program: command.name, reason: "sent a second hello in reply to item '\(request.id)'", stderrTail: worker.stderrTail())
-                    }
-                case .ended:
-                    if stopping { return }
-                    let exit = worker.exitDescription()
-                    let tail = worker.stderrTail()
-                    worker.kill()
-                    current = nil
-                    let (allowed, count) = countCrash()
-                    guard allowed else {
-                        throw ScoringError.workerFailed(program: command.name, reason: "\(exit) while scoring item '\(request.id)' and has crashed \(count) times (limit \(options.maxRestarts) restarts); giving up", stderrTail: tail)
-                    }
-                    retry(index)
-                case .timedOut:
-                    worker.kill()
-                    current = nil
-                    if stopping { return }
-                    try record(index, .failed(id: request.id, message: ScoringError.itemTimedOut(id: request.id, seconds: options.itemTimeout).description))
+                    if current == nil { break }
                 }
             } catch {
                 if !stopping { fail(error) }
                 return
             }
         }
+    }
+
+    /// A worker that died with `batch` unanswered: counts the crash and requeues them, or throws once the
+    /// restart budget is spent. Returns quietly (leaving `current` nil) when the pool is stopping.
+    private func restart(after worker: WorkerProcess, batch: [Int], requests: [ScoreRequest],
+                         current: inout (worker: WorkerProcess, hello: WorkerHello)?) throws {
+        current = nil
+        if stopping { return }
+        let exit = worker.exitDescription()
+        let tail = worker.stderrTail()
+        worker.kill()
+        let (allowed, count) = countCrash()
+        guard allowed else {
+            throw ScoringError.workerFailed(program: command.name, reason: "\(exit) while scoring item '\(requests[batch[0]].id)' and has crashed \(count) times (limit \(options.maxRestarts) restarts); giving up", stderrTail: tail)
+        }
+        retry(batch)
     }
 }
 

@@ -24,6 +24,9 @@ struct ExecNodeCommand: AsyncParsableCommand {
     @Option(help: "Worker processes a scoring node may start.")
     var workers: Int = 1
 
+    @Option(help: "Items a scoring node sends to a worker at once.")
+    var batchSize: Int = 1
+
     @Option(help: ArgumentHelp("Compute only these shards of a shardable node (e.g. 0-3,7) and assemble nothing (what one task of an array job runs).", valueName: "LIST"))
     var shards: String?
 
@@ -38,7 +41,7 @@ struct ExecNodeCommand: AsyncParsableCommand {
         }
         let executor = LocalExecutor(graph: graph, registry: registry, store: store,
                                      options: .init(jobs: 1, producer: "earshot \(Earshot.version)",
-                                                    settings: RunSettings(workers: workers), remote: remote))
+                                                    settings: RunSettings(workers: workers, batchSize: batchSize), remote: remote))
         let id = node
         let shardList = try shards.map { text -> [Int] in
             do { return try ShardList.parse(text) } catch { throw ValidationError("--shards: \(error)") }

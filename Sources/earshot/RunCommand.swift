@@ -48,6 +48,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("GPUs to spread a scoring node's workers over, one CUDA_VISIBLE_DEVICES value per worker: a list like 0,1,2,3, or auto (CUDA_VISIBLE_DEVICES, else every GPU the NVIDIA driver lists). Local runs only; Slurm tasks get theirs from --gres.", valueName: "LIST|auto"))
     var gpus: String?
 
+    @Option(help: "Items a scoring node sends to a worker at once (workers whose hello has max_batch > 1, e.g. hf_lalm.py); not part of any key.")
+    var batchSize: Int = 1
+
     @Flag(help: "After a node fails, keep running everything that does not depend on it.")
     var keepGoing = false
 
@@ -66,7 +69,7 @@ struct RunCommand: AsyncParsableCommand {
             fail(ValidationError("--executor must be 'local' or 'slurm', got '\(executor)'"))
         }
         let devices = executor == "local" ? gpus.map { RunSettings.devices($0) } ?? [] : []
-        let settings = RunSettings(workers: workers ?? max(1, devices.count), devices: devices)
+        let settings = RunSettings(workers: workers ?? max(1, devices.count), devices: devices, batchSize: batchSize)
         let board = ProgressBoard(total: graph.nodes.count, quiet: quiet)
         let runOptions = LocalExecutor.Options(jobs: jobs ?? (executor == "slurm" ? 64 : max(1, ProcessInfo.processInfo.activeProcessorCount)),
                                                keepGoing: keepGoing, producer: "earshot \(Earshot.version)",
@@ -76,7 +79,7 @@ struct RunCommand: AsyncParsableCommand {
             let slurm = SlurmExecutor(graph: graph, registry: registry, store: store, runOptions: runOptions,
                                       options: .init(specFile: experiment.file, overrides: experiment.overrides,
                                                      partition: slurmPartition, account: slurmAccount,
-                                                     extraArguments: remoteOptions.arguments + ["--workers", String(workers ?? 1)]),
+                                                     extraArguments: remoteOptions.arguments + ["--workers", String(workers ?? 1), "--batch-size", String(batchSize)]),
                                       board: board)
             task = Task { await slurm.run() }
         } else {

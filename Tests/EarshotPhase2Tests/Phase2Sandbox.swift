@@ -40,10 +40,10 @@ final class Phase2Sandbox: @unchecked Sendable {
         return url.path
     }
 
-    func run(_ path: String, workers: Int = 1) async throws -> RunSummary {
+    func run(_ path: String, workers: Int = 1, batchSize: Int = 1) async throws -> RunSummary {
         let graph = try registry.load(path: path)
         let executor = LocalExecutor(graph: graph, registry: registry, store: store,
-                                     options: .init(jobs: 2, settings: RunSettings(workers: workers)), board: nil)
+                                     options: .init(jobs: 2, settings: RunSettings(workers: workers, batchSize: batchSize)), board: nil)
         return await executor.run()
     }
 

@@ -7,7 +7,7 @@ import Foundation
 import Testing
 
 /// The Python workers end to end: `workers/whisper_ct2.py` (Whisper tiny.en, CTranslate2, CPU) scoring
-/// espeak-ng utterances through the `score` node, and `workers/hf_lalm.py`'s protocol loop with a fake model.
+/// espeak-ng utterances through the `score` node (`workers/hf_lalm.py` is tested by `LALMWorkerTests`).
 ///
 /// Needs the project's virtual environment at `<repo>/.venv` (README: `python3 -m venv .venv &&
 /// .venv/bin/pip install -r workers/requirements-whisper.txt`). CI sets `EARSHOT_REQUIRE_WHISPER=1`, which
@@ -71,54 +71,5 @@ import Testing
         #expect(record.keyInputs.contains("\"weights_sha256\":\"\(weights)\""))
         let features = try box.output(summary, node: "mia", "features")
         #expect(try features.matrix("X").values.allSatisfy(\.isFinite))
-    }
-
-    /// `workers/hf_lalm.py`'s protocol loop (request checks, audio loading, statistics) with a fake model:
-    /// in self mode the greedy token is the arg max of the very distribution that scores it, so
-    /// log p = top-1 log p for every token.
-    @Test(.enabled(if: enabled, "no worker environment at .venv and EARSHOT_REQUIRE_WHISPER is not 1"))
-    func hfLalmProtocolLoopWithAFakeModel() async throws {
-        guard FileManager.default.isExecutableFile(atPath: Self.python) else {
-            Issue.record("the workers' environment is missing: \(Self.python) does not exist; run: \(Self.install)")
-            return
-        }
-        let box = try Phase2Sandbox()
-        var random = TestRandom(seed: 3)
-        let items = try (0..<4).map { i -> Split.Item in
-            let url = box.url("clip-\(i).wav")
-            try AudioEncoder.writeWAV((0..<8000).map { _ in Float(0.05 * Double(i + 1) * random.gaussian()) }, sampleRate: 8000, to: url)
-            return Split.Item(id: "clip-\(i)", label: i % 2, dataset: "noise", audioPath: url.path, audioSHA256: "", text: "some words here \(i)",
-                              speaker: "", duration: 1, sampleRate: 8000, channels: 1, bitDepth: 16, format: "wav", fileSize: 0)
-        }
-        let missing = Split.Item(id: "clip-missing", label: 0, dataset: "noise", audioPath: box.url("missing.wav").path, audioSHA256: "",
-                                 text: "x", speaker: "", duration: 1, sampleRate: 8000, channels: 1, bitDepth: 16, format: "wav", fileSize: 0)
-        let splitPath = try box.writeSplit(Split(items: items + [missing]))
-        let fake = Fixtures.directory.appendingPathComponent("hf_lalm_fake.py").path
-        let worker = Self.repository.appendingPathComponent("workers/hf_lalm.py").path
-        for mode in ["self", "reference"] {
-            let path = try box.write("""
-            experiment: lalm-\(mode)
-            nodes:
-              split: {kind: fixture.split, params: {path: "\(splitPath)"}}
-              scores:
-                kind: score
-                inputs: {split: split}
-                params: {scorer: {command: ["\(Self.python)", "\(fake)", "\(worker)"]}, mode: \(mode), max_new_tokens: 6, on_error: skip}
-            """, name: "lalm-\(mode).yaml")
-            let summary = try await box.run(path)
-            #expect(summary.succeeded, "\(summary.nodes.map { $0.reason ?? "" })")
-            let table = try TokenScores(artifact: try box.output(summary, node: "scores", "scores"))
-            #expect(table.items.map(\.id) == items.map(\.id))
-            #expect(table.skipped.map(\.id) == ["clip-missing"])
-            #expect(table.skipped.first?.reason.contains("cannot read audio") == true)
-            for item in table.items {
-                #expect(!item.tokens.isEmpty && item.tokens.count <= (mode == "self" ? 6 : 5))
-                if mode == "self" {
-                    #expect(zip(item.stats.logProb, item.stats.top1LogProb).allSatisfy { abs($0 - $1) < 1e-12 })
-                } else {
-                    #expect(item.tokens.last == 0 && item.tokens.count == 5)
-                }
-            }
-        }
     }
 }

@@ -15,9 +15,11 @@ import Foundation
 /// scores only the items of unfinished shards; the final `token_scores` artifact is assembled from them.
 ///
 /// The key holds, besides params and inputs: for a worker, the SHA-256 of its program and of its script
-/// (first argument, when a file), and the model id, weights hash and vocabulary size from its hello (a run starts the
-/// worker once per process to read it and remembers it in `IdentityCache`; a plan only reads what was remembered);
-/// for an import, the file's SHA-256.
+/// (first argument, when a file), and the model id, weights hash, vocabulary size and code digest (`code_sha256`, when the
+/// worker reports one: its script and shared modules) from its hello (a run starts the worker once per process to read
+/// it and remembers it in `IdentityCache`; a plan only reads what was remembered); for an import, the file's SHA-256.
+/// `earshot run --batch-size N` sends workers that accept batches N items at once; it is not part of the key (workers
+/// return equal results either way).
 public struct ScoreKind: ShardableKind {
     public static let name = "score"
 
@@ -66,8 +68,10 @@ public struct ScoreKind: ShardableKind {
             let worker = try ResolvedWorker(argv: argv, specDirectory: context.specDirectory)
             let identity = try IdentityCache.identity(fingerprint: worker.fingerprint, paths: Array(argv.dropFirst()), context: context) {
                 let hello = try WorkerIdentityCache.shared.hello(for: worker.command, fingerprint: worker.fingerprint)
-                return ["model_id": .string(hello.modelID), "weights_sha256": .string(hello.weightsSHA256),
-                        "vocab_size": .int(hello.vocabularySize)]
+                var identity: [String: Value] = ["model_id": .string(hello.modelID), "weights_sha256": .string(hello.weightsSHA256),
+                                                 "vocab_size": .int(hello.vocabularySize)]
+                if let code = hello.codeSHA256 { identity["code_sha256"] = .string(code) }
+                return identity
             }
             guard let identity else {
                 return KeyExtras(files: worker.files, unknown: ["the model identity of worker \(worker.command.name), read from its hello when a run starts it"])
@@ -127,15 +131,17 @@ public struct ScoreKind: ShardableKind {
             let worker = try ResolvedWorker(argv: argv, specDirectory: context.specDirectory)
             let expected = WorkerIdentityCache.shared.cached(worker.fingerprint)
             attributes["scorer"] = .string("command")
-            if let expected { attributes.merge(Self.identity(expected)) { $1 } }
             let requests = try pending.map { try request(for: split.items[$0], context: context, params: params) }
             let pool = WorkerPool(command: worker.command, options: WorkerPoolOptions(
                 workers: context.settings.workers, itemTimeout: params.timeout,
-                expectedHello: expected, logDirectory: context.workDirectory, devices: context.settings.devices))
+                expectedHello: expected, logDirectory: context.workDirectory, devices: context.settings.devices, batchSize: context.settings.batchSize))
             let t0 = Date()
             try await pool.score(requests) { position, outcome in try collector.record(pending[position], outcome) }
             measure(context, model: expected?.modelID ?? worker.command.name, items: pending.count, since: t0,
                     workers: min(max(1, pool.options.workers), max(1, pending.count)))
+            // The identity the key was computed with; else what the workers reported, else a handshake now.
+            let hello = try expected ?? pool.firstHello ?? WorkerIdentityCache.shared.hello(for: worker.command, fingerprint: worker.fingerprint)
+            attributes.merge(Self.identity(hello)) { $1 }
         case .importFile(let path):
             let url = ScorerSpec.resolve(path, specDirectory: context.specDirectory)
             let imported: ImportedScores
@@ -167,7 +173,10 @@ public struct ScoreKind: ShardableKind {
     }
 
     static func identity(_ hello: WorkerHello) -> [String: AttributeValue] {
-        ["model_id": .string(hello.modelID), "weights_sha256": .string(hello.weightsSHA256), "vocab_size": .int(Int64(hello.vocabularySize))]
+        var identity: [String: AttributeValue] = ["model_id": .string(hello.modelID), "weights_sha256": .string(hello.weightsSHA256),
+                                                  "vocab_size": .int(Int64(hello.vocabularySize))]
+        if let code = hello.codeSHA256 { identity["code_sha256"] = .string(code) }
+        return identity
     }
 
     func request(for item: Split.Item, context: NodeContext, params: Params) throws -> ScoreRequest {

@@ -136,7 +136,9 @@ struct ResolvedWorker: Sendable {
     /// not hashed: the worker's hello identifies the model.
     var files: [String: Digest]
 
-    /// The handshake cache key: argv as run and the file hashes.
+    /// The handshake cache key: argv as run, the file hashes, and the size and modification time of every file
+    /// the arguments name or hold (a model folder: `IdentityCache.stamps`), so that editing e.g. a model's
+    /// generation_config.json makes a run ask the worker again instead of reusing this process's stale hello.
     var fingerprint: String
 
     init(argv: [String], specDirectory: String) throws {
@@ -144,6 +146,6 @@ struct ResolvedWorker: Sendable {
                                                    hint: "; for the whisper worker run: python3 -m venv .venv && .venv/bin/pip install -r workers/requirements-whisper.txt")
         self.command = WorkerCommand(program: resolved.program, arguments: resolved.arguments, directory: URL(fileURLWithPath: specDirectory))
         self.files = resolved.files
-        self.fingerprint = resolved.fingerprint
+        self.fingerprint = resolved.fingerprint + "\u{1F}" + IdentityCache.stamps(of: resolved.arguments, specDirectory: specDirectory)
     }
 }

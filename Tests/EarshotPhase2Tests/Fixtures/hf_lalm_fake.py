@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Drives workers/hf_lalm.py's protocol loop with a fake model (numpy only, no torch), for Earshot's tests.
+"""Serves the worker protocol through workers/hf_lalm.py's shared library with a fake model (numpy only, no
+torch), for tests that need an LALM-shaped worker without a model (PaperTemplateTests).
 
 Usage: python hf_lalm_fake.py PATH/TO/workers/hf_lalm.py
 
@@ -30,7 +31,10 @@ class FakeBackend:
         row[0] += 0.6 * len(history)  # end-of-sequence grows likelier
         return row
 
-    def score(self, audio, prompt, mode, max_new_tokens, transcript):
+    def score(self, items):
+        return [self.score_one(item.audio, item.mode, item.max_new_tokens, item.transcript) for item in items]
+
+    def score_one(self, audio, mode, max_new_tokens, transcript):
         if mode == "self":
             tokens = []
             while len(tokens) < max_new_tokens:
@@ -42,9 +46,9 @@ class FakeBackend:
             tokens = [1 + sum(w.encode()) % 49 for w in transcript.split()] + [0]
         rows = np.array([self.logits(audio, tokens[:t]) for t in range(len(tokens))])
         text = " ".join(f"t{t}" for t in tokens if t != 0)
-        return tokens, text, rows
+        return hf_lalm.Scored(tokens, text, rows)
 
 
 hello = {"type": "hello", "protocol": 1, "model_id": "fake-lalm", "weights_sha256": hashlib.sha256(b"fake lalm").hexdigest(),
          "vocab_size": VOCAB, "accepts_prompt": True}
-hf_lalm.serve(FakeBackend(), hello, log_name="hf_lalm_fake")
+hf_lalm.serve(FakeBackend(), hello, log_name="hf_lalm_fake")  # the shared loop hf_lalm.py imports

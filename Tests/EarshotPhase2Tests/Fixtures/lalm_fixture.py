@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Tiny LALMs and their expected outputs for LALMWorkerTests (no download; CPU; ~1 MB per model).
+
+Usage: python lalm_fixture.py OUT_DIR PROMPT MAX_NEW_TOKENS TRANSCRIPT ARCH... -- ID=AUDIO_PATH...
+An AUDIO_PATH that does not exist yet and ends in "stereo44k.wav" is first written: 2 s of seeded noise,
+44.1 kHz, two different channels (the test's resampling and down-mixing case).
+
+For every ARCH, in one process (imports are the slow part):
+  * OUT_DIR/ARCH: workers/make_tiny_lalm.py's model (seed 0, the converter's generation config), with a
+    second end-of-sequence id in generation_config.json — the token the model greedily writes sixth for
+    the first audio — so that item decodes through the end-of-sequence path (real models also list
+    several ids: Qwen's <|im_end|> and <|endoftext|>);
+  * OUT_DIR/ARCH-hostile: the same weights, tokenizer and ids with a generation config that sets
+    repetition_penalty 1.05, temperature, top_k, top_p and no_repeat_ngram_size;
+  * expected tokens per item, written to OUT_DIR/expected.json:
+      self: an in-process greedy decode — a plain loop of full forward passes (no cache, no `generate`,
+            no logits processor), arg max of the last position's logits, stopping on an end-of-sequence id
+            or after MAX_NEW_TOKENS tokens; the prompt is rendered by hf_lalm's chat-template code and
+            the audio read by the shared loader, as the worker does;
+      reference: the transcript's tokens (no special tokens) + the first end-of-sequence id;
+      audio longer than the architecture's limit: the error the worker must give (null tokens).
+"""
+import json
+import os
+import shutil
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+WORKERS = os.path.normpath(os.path.join(HERE, "..", "..", "..", "workers"))
+sys.path.insert(0, WORKERS)
+
+import torch  # noqa: E402
+from earshot_worker.audio import AudioError, load_audio  # noqa: E402
+import hf_lalm  # noqa: E402
+import make_tiny_lalm  # noqa: E402
+
+
+def greedy(backend, audio, prompt, limit):
+    inputs = backend.processor(text=[backend.render(prompt)], audio=[audio], sampling_rate=16000, return_tensors="pt")
+    inputs.pop("num_audio_tokens", None)
+    ids = inputs.pop("input_ids")
+    inputs.pop("attention_mask")
+    tokens = []
+    with torch.inference_mode():
+        while len(tokens) < limit:
+            sequence = torch.cat([ids, torch.tensor([tokens], dtype=torch.long)], dim=1)
+            logits = backend.model(input_ids=sequence, attention_mask=torch.ones_like(sequence), **inputs).logits
+            token = int(logits[0, -1].argmax())
+            tokens.append(token)
+            if token in backend.eos_ids:
+                break
+    return tokens
+
+
+def main():
+    out, prompt, limit, transcript = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    split = sys.argv.index("--")
+    archs, audio_args = sys.argv[5:split], sys.argv[split + 1:]
+    items = [arg.split("=", 1) for arg in audio_args]
+    for _, path in items:
+        if path.endswith("stereo44k.wav") and not os.path.exists(path):
+            import numpy as np
+            import soundfile
+            noise = np.random.default_rng(7).standard_normal((2 * 44100, 2)) * [0.1, 0.3]
+            soundfile.write(path, noise.astype(np.float32), 44100, subtype="FLOAT")
+    expected = {}
+    for arch in archs:
+        folder = make_tiny_lalm.build(arch, os.path.join(out, arch))
+        backend = hf_lalm.HFBackend(arch, folder, "cpu", "float32")
+        first = load_audio({"audio_path": items[0][1]})
+        stop = greedy(backend, first, prompt, 6)[-1]
+        config_path = os.path.join(folder, "generation_config.json")
+        with open(config_path) as f:
+            config = json.load(f)
+        eos = config["eos_token_id"] if isinstance(config["eos_token_id"], list) else [config["eos_token_id"]]
+        config["eos_token_id"] = eos + ([stop] if stop not in eos else [])
+        with open(config_path, "w") as f:
+            json.dump(config, f, indent=2)
+        hostile_folder = os.path.join(out, arch + "-hostile")
+        shutil.copytree(folder, hostile_folder, dirs_exist_ok=True)
+        config.update(do_sample=True, repetition_penalty=1.05, temperature=0.3, top_k=3, top_p=0.5, no_repeat_ngram_size=2)
+        with open(os.path.join(hostile_folder, "generation_config.json"), "w") as f:
+            json.dump(config, f, indent=2)
+        backend = hf_lalm.HFBackend(arch, folder, "cpu", "float32")
+        entry = {"eos": backend.eos_ids, "vocab_size": backend.vocab_size, "max_seconds": backend.max_seconds,
+                 "reference": backend.tokenizer(transcript, add_special_tokens=False)["input_ids"] + [backend.eos_ids[0]],
+                 "self": {}}
+        for item_id, path in items:
+            try:
+                audio = load_audio({"audio_path": path}, max_seconds=backend.max_seconds)
+            except AudioError as error:
+                entry["self"][item_id] = {"error": str(error)}
+                continue
+            entry["self"][item_id] = {"tokens": greedy(backend, audio, prompt, limit)}
+        expected[arch] = entry
+    with open(os.path.join(out, "expected.json"), "w") as f:
+        json.dump(expected, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
