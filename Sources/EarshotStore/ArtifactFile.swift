@@ -19,6 +19,11 @@ public enum ArtifactFile {
         try HDF5Library.withLock { try ArtifactReader(path: url.path).read() }
     }
 
+    /// Reads one root attribute (nil when absent), without touching the others or any dataset.
+    public static func readAttribute(_ name: String, from url: URL) throws -> AttributeValue? {
+        try HDF5Library.withLock { try ArtifactReader(path: url.path).readRootAttribute(name) }
+    }
+
     /// Reads only the root attributes (provenance and others), without touching dataset payloads.
     public static func readAttributes(from url: URL) throws -> [String: AttributeValue] {
         try HDF5Library.withLock { try ArtifactReader(path: url.path).readRootAttributes() }

@@ -27,6 +27,19 @@ struct ArtifactReader {
         return attributes
     }
 
+    /// One root attribute, or nil when the file has none of that name: a cheaper read than every root attribute
+    /// (the record check reads `earshot.key` of each object a record names).
+    func readRootAttribute(_ name: String) throws -> AttributeValue? {
+        let file = try open()
+        let value: AttributeValue? = try {
+            let root = try HDF5Handle(.group, H5Gopen2(file.id, "/", earshot_h5p_default()), operation: "open root group", path: path)
+            guard try checkHDF5(H5Aexists(root.id, name), "look up attribute '\(name)'", path: path) > 0 else { return nil }
+            return try readAttribute(name, of: root, owner: "/")
+        }()
+        try file.close(path: path)
+        return value
+    }
+
     private func open() throws -> HDF5Handle {
         guard FileManager.default.fileExists(atPath: path) else {
             throw StoreError.io(path: path, message: "no such artifact file")
@@ -120,27 +133,32 @@ struct ArtifactReader {
         try checkHDF5(status, "list attributes of '\(owner)'", path: path)
         var attributes: [String: AttributeValue] = [:]
         for name in names.values {
-            let label = "attribute '\(name)' of '\(owner)'"
-            let attribute = try HDF5Handle(.attribute, H5Aopen(object.id, name, earshot_h5p_default()), operation: "open \(label)", path: path)
-            let type = try HDF5Handle(.datatype, H5Aget_type(attribute.id), operation: "get type of \(label)", path: path)
-            let space = try HDF5Handle(.dataspace, H5Aget_space(attribute.id), operation: "get dataspace of \(label)", path: path)
-            let shape = try self.shape(of: space, owner: label)
-            guard shape.count <= 1 else {
-                throw StoreError.artifact("'\(path)': \(label) has rank \(shape.count); only scalar and 1-d attributes are supported")
-            }
-            let storage = try readElements(type: type, count: Dataset.elementCount(shape) ?? 0, owner: label) { memoryType, buffer in
-                H5Aread(attribute.id, memoryType, buffer)
-            }
-            let scalar = shape.isEmpty
-            switch storage {
-            case .strings(let v): attributes[name] = scalar ? .string(v[0]) : .strings(v)
-            case .int64(let v): attributes[name] = scalar ? .int(v[0]) : .ints(v)
-            case .uint8(let v): attributes[name] = scalar ? .int(Int64(v[0])) : .ints(v.map(Int64.init))
-            case .float64(let v): attributes[name] = scalar ? .double(v[0]) : .doubles(v)
-            case .float32(let v): attributes[name] = scalar ? .double(Double(v[0])) : .doubles(v.map(Double.init))
-            }
+            attributes[name] = try readAttribute(name, of: object, owner: owner)
         }
         return attributes
+    }
+
+    /// One attribute of `object` (scalar or 1-d).
+    private func readAttribute(_ name: String, of object: HDF5Handle, owner: String) throws -> AttributeValue {
+        let label = "attribute '\(name)' of '\(owner)'"
+        let attribute = try HDF5Handle(.attribute, H5Aopen(object.id, name, earshot_h5p_default()), operation: "open \(label)", path: path)
+        let type = try HDF5Handle(.datatype, H5Aget_type(attribute.id), operation: "get type of \(label)", path: path)
+        let space = try HDF5Handle(.dataspace, H5Aget_space(attribute.id), operation: "get dataspace of \(label)", path: path)
+        let shape = try self.shape(of: space, owner: label)
+        guard shape.count <= 1 else {
+            throw StoreError.artifact("'\(path)': \(label) has rank \(shape.count); only scalar and 1-d attributes are supported")
+        }
+        let storage = try readElements(type: type, count: Dataset.elementCount(shape) ?? 0, owner: label) { memoryType, buffer in
+            H5Aread(attribute.id, memoryType, buffer)
+        }
+        let scalar = shape.isEmpty
+        switch storage {
+        case .strings(let v): return scalar ? .string(v[0]) : .strings(v)
+        case .int64(let v): return scalar ? .int(v[0]) : .ints(v)
+        case .uint8(let v): return scalar ? .int(Int64(v[0])) : .ints(v.map(Int64.init))
+        case .float64(let v): return scalar ? .double(v[0]) : .doubles(v)
+        case .float32(let v): return scalar ? .double(Double(v[0])) : .doubles(v.map(Double.init))
+        }
     }
 
     /// `[]` for a scalar dataspace, the dimensions of a simple one, `[0]` for a null one.

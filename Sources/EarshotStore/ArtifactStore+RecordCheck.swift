@@ -56,8 +56,8 @@ extension ArtifactStore {
     /// The `earshot.key` attribute of an HDF5 object in the store (nil when absent or unreadable).
     func provenanceKey(of object: Digest) -> String? {
         if let known = verified.provenance(of: object) { return known }
-        guard let attributes = try? ArtifactFile.readAttributes(from: objectURL(object, ext: "h5")),
-              case .string(let key)? = attributes[Artifact.Provenance.key] else { return nil }
+        guard case .string(let key)?? = try? ArtifactFile.readAttribute(Artifact.Provenance.key, from: objectURL(object, ext: "h5"))
+        else { return nil }
         verified.setProvenance(key, of: object)
         return key
     }
