@@ -10,7 +10,9 @@ import Glibc
 public enum ProgramLocator {
     public static let defaultPath = "/usr/local/bin:/usr/bin:/bin"
 
-    public static func locate(_ program: String, base: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> URL {
+    /// `environment` replaces the process's PATH when given (tests); otherwise PATH is read with getenv, not by
+    /// copying the whole environment, since this runs for every node that starts a program (even on a no-op re-run).
+    public static func locate(_ program: String, base: String, environment: [String: String]? = nil) throws -> URL {
         guard !program.isEmpty else { throw ProcessError.notFound(program: program, looked: "the name is empty") }
         if program.contains("/") {
             let url = (program.hasPrefix("/") ? URL(fileURLWithPath: program)
@@ -20,10 +22,11 @@ public enum ProgramLocator {
             }
             return url
         }
-        let path = environment["PATH"] ?? defaultPath
+        let path: String
+        if let environment { path = environment["PATH"] ?? defaultPath } else { path = getenv("PATH").map { String(cString: $0) } ?? defaultPath }
         for dir in path.split(separator: ":", omittingEmptySubsequences: true) {
-            let candidate = URL(fileURLWithPath: String(dir), isDirectory: true).appendingPathComponent(program).standardizedFileURL
-            if isExecutableFile(candidate.path) { return candidate }
+            let candidate = dir.hasSuffix("/") ? String(dir) + program : String(dir) + "/" + program
+            if isExecutableFile(candidate) { return URL(fileURLWithPath: candidate).standardizedFileURL }
         }
         throw ProcessError.notFound(program: program, looked: "not on PATH")
     }
