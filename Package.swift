@@ -97,7 +97,7 @@ let package = Package(
         /// The scheduler and the public dispatcher protocol, with dispatchers defined outside `EarshotRun`.
         .testTarget(name: "EarshotRunTests", dependencies: ["EarshotRun", "EarshotGraph", "EarshotSpec", "EarshotStore", "EarshotTestKinds"]),
         .testTarget(name: "EarshotEngineTests", dependencies: [
-            "EarshotTestKinds", "EarshotNodes", "EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec", "earshot",
+            "EarshotTestKinds", "EarshotNodes", "EarshotRun", "EarshotGraph", "EarshotStore", "EarshotSpec", "EarshotLearn", "earshot",
         ]),
 
         // MARK: benchmarks

@@ -1,3 +1,4 @@
+import EarshotLearn
 import EarshotStore
 import Foundation
 import Testing
@@ -58,7 +59,7 @@ import Glibc
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-stall-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: dir) }
-            var rng = SplitMix(seed: UInt64(trial))
+            var rng = SplitMix64(seed: UInt64(trial))
             let hold = 2 + Int(rng.next() % 18)          // the item the holder stalls at: shards before it are written
             let resumeEarly = rng.next() % 2 == 0         // resume while the second run scores, or after it finished
             try Self.write(in: dir, hold: hold)
@@ -96,18 +97,5 @@ import Glibc
             if verify.status != 0 { failures.append("trial \(trial): verify: \(verify.stdout)") }
         }
         #expect(failures.isEmpty, "\(failures.count) of 20 trials failed:\n\(failures.joined(separator: "\n"))")
-    }
-}
-
-/// SplitMix64, for seeded trial parameters.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,3 +1,4 @@
+import EarshotLearn
 import EarshotNodes
 import EarshotSpec
 import Foundation
@@ -233,17 +234,11 @@ final class FuzzResults: @unchecked Sendable {
     }
 }
 
-/// SplitMix64: the mutants depend on the seed only.
-struct FuzzRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// The mutants depend on the seed only: EarshotLearn's SplitMix64, with the modulo draws the fuzz corpus was
+/// made with (kept so the seeded mutants stay the same).
+typealias FuzzRandom = SplitMix64
+
+extension SplitMix64 {
     mutating func below(_ n: Int) -> Int { n <= 1 ? 0 : Int(next() % UInt64(n)) }
     mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
 }
