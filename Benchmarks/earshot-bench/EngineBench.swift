@@ -53,13 +53,22 @@ struct EngineBench {
             if n <= runLimit {
                 let (s1, tRun) = try await timeAsync { await LocalExecutor(graph: graph, registry: registry, store: store).run() }
                 first = String(format: "%.2f s (%d ran)", tRun, s1.ran)
-                // A fresh store handle: nothing verified in memory, as in a new process.
-                let fresh = try ArtifactStore(root: store.root)
-                let (s2, tNoop) = try await timeAsync {
-                    let g = try registry.load(path: path)
-                    return await LocalExecutor(graph: g, registry: registry, store: fresh).run()
+                // Three re-runs, each as a new process would make it: a fresh store handle and no fingerprint table in
+                // memory (so nothing verified in memory). The first re-run after a run also hashes every object once
+                // (objects written within the racy window are not trusted by stamp); later ones are the steady state.
+                var times: [Double] = []
+                var s2 = s1
+                for _ in 0..<3 {
+                    FingerprintTable.forgetInProcess()
+                    let fresh = try ArtifactStore(root: store.root)
+                    let (s, t) = try await timeAsync {
+                        let g = try registry.load(path: path)
+                        return await LocalExecutor(graph: g, registry: registry, store: fresh).run()
+                    }
+                    s2 = s
+                    times.append(t)
                 }
-                noop = String(format: "%.3f s (%d ran, %d cached)", tNoop, s2.ran, s2.cached)
+                noop = String(format: "%.3f s first, %.3f s fastest of next 2 (%d ran, %d cached)", times[0], min(times[1], times[2]), s2.ran, s2.cached)
                 if ProcessInfo.processInfo.environment["EARSHOT_BENCH_BREAKDOWN"] != nil {
                     let records = s2.nodes.compactMap { $0.key.flatMap(Digest.init(hex:)) }
                     let probe = try ArtifactStore(root: store.root)

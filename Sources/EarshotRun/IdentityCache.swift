@@ -14,6 +14,7 @@ import Synchronization
 /// plan then says the identity is not yet known, and the next run starts the program and refreshes the entry.
 public enum IdentityCache {
     private static let known = Mutex<[String: [String: Value]]>([:])
+    private static let probing = NSLock()
 
     /// The identity for `fingerprint`; `paths` are the arguments that may name files or folders (relative ones
     /// resolve against `context.specDirectory`). Returns nil only when planning and no run remembered it.
@@ -27,6 +28,10 @@ public enum IdentityCache {
         case .plan:
             return remembered
         case .run:
+            // One probe at a time, so that nodes resolved together start a program once, not once each.
+            probing.lock()
+            defer { probing.unlock() }
+            if let memo = known.withLock({ $0[full] }) { return memo }
             let identity = try probe()
             known.withLock { $0[full] = identity }
             if remembered != identity { write(identity, fingerprint: full, to: url, store: context.store) }

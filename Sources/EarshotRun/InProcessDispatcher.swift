@@ -137,6 +137,7 @@ public struct InProcessDispatcher: NodeDispatcher {
                 artifact.attributes[Artifact.Provenance.key] = .string(key.hex)
                 artifact.attributes[Artifact.Provenance.producer] = .string(run.options.producer)
                 let object = try store.putObject(ext: "h5") { try ArtifactFile.write(artifact, to: $0) }
+                store.rememberProvenance(of: object, key: key)
                 let size = (try? FileManager.default.attributesOfItem(atPath: store.objectURL(object).path)[.size] as? Int) ?? 0
                 published[name] = OutputObject(object: object, content: content, type: type, bytes: size ?? 0)
             }

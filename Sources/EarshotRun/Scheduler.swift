@@ -6,7 +6,9 @@ import Foundation
 /// Drives a run: resolves each node's key once its inputs exist, serves hits inline (no task, which keeps no-op
 /// re-runs fast), and hands misses to a `NodeDispatcher`, keeping at most `jobs` in flight in a task group.
 ///
-/// Ready nodes start in topological (file) order. The first failure cancels the running nodes and starts no more,
+/// Resolving (key extras, key, record lookup and verification) reads files and never starts a node, so the nodes
+/// ready at one moment are resolved together on every core (`resolveBatch`); a miss that finds no free slot waits,
+/// resolved, in a queue. Ready nodes start in topological (file) order. The first failure cancels the running nodes and starts no more,
 /// unless `keepGoing`, in which case only the failed node's downstream is skipped. Cancelling the calling task
 /// (Ctrl-C) cancels every node. The scheduler writes the node reports, the experiment's latest keys (for `why`) and
 /// the run record.
@@ -61,42 +63,54 @@ public struct Scheduler: Sendable {
                     group.cancelAll()
                 }
             }
+            // Resolved misses that found every slot taken, in the order they were resolved.
+            var waiting: [(Int, ResolvedKey, MissReason)] = []
+            func dispatch(_ i: Int, _ resolved: ResolvedKey, _ reason: MissReason) {
+                let node = graph.nodes[i]
+                let job = NodeJob(node: node, key: resolved.key, keyInputs: resolved.keyInputs,
+                                  inputs: run.inputArtifacts(for: node, outputs: outputs), reason: reason,
+                                  progress: ProgressHandle(board: board, node: node.id))
+                reports[i] = NodeReport(id: node.id, kind: node.signature.name, status: .cancelled, key: resolved.key.hex,
+                                        reason: reason.summary)
+                board?.started(node: node.id, kind: node.signature.name)
+                running += 1
+                group.addTask {
+                    let t0 = Date()
+                    let result = await dispatcher.dispatch(job, in: run)
+                    return (i, result, Date().timeIntervalSince(t0))
+                }
+            }
             while true {
-                while running < options.jobs, !stopping, let i = ready.pop() {
+                while running < options.jobs, !stopping, !waiting.isEmpty {
+                    let (i, resolved, reason) = waiting.removeFirst()
+                    dispatch(i, resolved, reason)
+                }
+                while running < options.jobs, waiting.isEmpty, !stopping, !ready.isEmpty {
                     if Task.isCancelled { stopping = true; break }
-                    guard reports[i] == nil else { continue }
-                    let node = graph.nodes[i]
-                    let resolution: KeyResolution
-                    do {
-                        resolution = try await resolver.resolve(node, upstream: outputs)
-                    } catch {
-                        fail(i, "\(error)")
-                        continue
+                    var batch: [Int] = []
+                    while batch.count < Self.batchSize, let i = ready.pop() {
+                        if reports[i] == nil { batch.append(i) }  // else skipped: downstream of a failure
                     }
-                    switch resolution {
-                    case .hit(let resolved, let record):
-                        outputs[node.id] = record.outputs
-                        if resolver.latest[node.id] != resolved.key { latestChanges[node.id] = resolved.key }
-                        reports[i] = NodeReport(id: node.id, kind: node.signature.name, status: .cached, key: resolved.key.hex,
-                                                outputs: record.outputs.mapValues(\.object.hex))
-                        board?.finished(node: node.id, status: "cached", seconds: nil)
-                        release(i)
-                    case .miss(let resolved, let reason):
-                        let job = NodeJob(node: node, key: resolved.key, keyInputs: resolved.keyInputs,
-                                          inputs: run.inputArtifacts(for: node, outputs: outputs), reason: reason,
-                                          progress: ProgressHandle(board: board, node: node.id))
-                        reports[i] = NodeReport(id: node.id, kind: node.signature.name, status: .cancelled, key: resolved.key.hex,
-                                                reason: reason.summary)
-                        board?.started(node: node.id, kind: node.signature.name)
-                        running += 1
-                        group.addTask {
-                            let t0 = Date()
-                            let result = await dispatcher.dispatch(job, in: run)
-                            return (i, result, Date().timeIntervalSince(t0))
+                    let resolutions = await resolveBatch(batch, resolver: resolver, upstream: outputs)
+                    for (i, resolution) in zip(batch, resolutions) {
+                        let node = graph.nodes[i]
+                        switch resolution {
+                        case .failure(let error):
+                            fail(i, "\(error)")
+                        case .success(.hit(let resolved, let record)):
+                            outputs[node.id] = record.outputs
+                            if resolver.latest[node.id] != resolved.key { latestChanges[node.id] = resolved.key }
+                            reports[i] = NodeReport(id: node.id, kind: node.signature.name, status: .cached, key: resolved.key.hex,
+                                                    outputs: record.outputs.mapValues(\.object.hex))
+                            board?.finished(node: node.id, status: "cached", seconds: nil)
+                            release(i)
+                        case .success(.miss(let resolved, let reason)):
+                            if stopping { continue }
+                            if running < options.jobs { dispatch(i, resolved, reason) } else { waiting.append((i, resolved, reason)) }
+                        case .success(.unknown(let identities)):
+                            // Resolving with purpose .run learns every identity; a provider that still cannot is a bug.
+                            fail(i, "the key cannot be computed: \(identities.joined(separator: "; ")) is unknown")
                         }
-                    case .unknown(let identities):
-                        // Resolving with purpose .run learns every identity; a provider that still cannot is a bug.
-                        fail(i, "the key cannot be computed: \(identities.joined(separator: "; ")) is unknown")
                     }
                 }
                 if running == 0 { break }
@@ -142,10 +156,40 @@ public struct Scheduler: Sendable {
                                      reason: Task.isCancelled ? "interrupted" : "not started: the run stopped after a failure")
         }
         try? store.updateLatestKeys(latestChanges, experiment: graph.experiment)
+        // What this run learned about objects (hashes by stamp, provenance), so that the next process trusts them
+        // without opening them; a cache, so a store that cannot take it keeps the run's outcome.
+        try? store.fingerprints.flush()
         board?.close()
         let summary = RunSummary(experiment: graph.experiment, nodes: final, seconds: Date().timeIntervalSince(started))
         writeRunRecord(summary, started: started)
         return summary
+    }
+
+    /// Nodes resolved together at most (enough to keep every core busy between two looks at finished nodes).
+    static let batchSize = 256
+
+    /// Resolves `batch` (all ready, so independent of each other) on up to one task per core, in order.
+    func resolveBatch(_ batch: [Int], resolver: KeyResolver,
+                      upstream: [String: [String: OutputObject]]) async -> [Result<KeyResolution, any Error>] {
+        let nodes = batch.map { run.graph.nodes[$0] }
+        if nodes.count == 1 {
+            do { return [.success(try await resolver.resolve(nodes[0], upstream: upstream))] } catch { return [.failure(error)] }
+        }
+        let width = min(nodes.count, max(1, ProcessInfo.processInfo.activeProcessorCount))
+        var results = [Result<KeyResolution, any Error>?](repeating: nil, count: nodes.count)
+        await withTaskGroup(of: [(Int, Result<KeyResolution, any Error>)].self) { group in
+            for lane in 0..<width {
+                group.addTask {
+                    var out: [(Int, Result<KeyResolution, any Error>)] = []
+                    for k in stride(from: lane, to: nodes.count, by: width) {
+                        do { out.append((k, .success(try await resolver.resolve(nodes[k], upstream: upstream)))) } catch { out.append((k, .failure(error))) }
+                    }
+                    return out
+                }
+            }
+            for await lane in group { for (k, r) in lane { results[k] = r } }
+        }
+        return results.map { $0! }
     }
 
     func writeRunRecord(_ summary: RunSummary, started: Date) {
@@ -174,6 +218,8 @@ struct MinHeap {
     private var items: [Int] = []
 
     init(_ initial: [Int]) { for i in initial { push(i) } }
+
+    var isEmpty: Bool { items.isEmpty }
 
     mutating func push(_ x: Int) {
         items.append(x)

@@ -53,12 +53,27 @@ extension ArtifactStore {
         return nil
     }
 
-    /// The `earshot.key` attribute of an HDF5 object in the store (nil when absent or unreadable).
+    /// Remembers that `object`, just published with `key` as its `earshot.key` attribute, carries it (so that no
+    /// process has to open the object to check a record that names it).
+    public func rememberProvenance(of object: Digest, key: Digest) {
+        verified.setProvenance(key.hex, of: object)
+        fingerprints.remember(fact: "provenance:\(object.hex)", key)
+    }
+
+    /// The `earshot.key` attribute of an HDF5 object in the store (nil when absent or unreadable). Call it on a
+    /// verified object only: the attribute is then a function of the object's name, remembered in this process and
+    /// as a fact of the fingerprint table (`provenance:<object>`), so a later process need not open the file.
     func provenanceKey(of object: Digest) -> String? {
         if let known = verified.provenance(of: object) { return known }
+        let fact = "provenance:\(object.hex)"
+        if let key = fingerprints.fact(fact)?.hex {
+            verified.setProvenance(key, of: object)
+            return key
+        }
         guard case .string(let key)?? = try? ArtifactFile.readAttribute(Artifact.Provenance.key, from: objectURL(object, ext: "h5"))
         else { return nil }
         verified.setProvenance(key, of: object)
+        if let digest = Digest(hex: key), digest.hex == key { fingerprints.remember(fact: fact, digest) }
         return key
     }
 }

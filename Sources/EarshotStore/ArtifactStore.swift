@@ -57,7 +57,9 @@ public struct ArtifactStore: Sendable {
     /// Where the object with this digest lives.
     public func objectURL(_ digest: Digest, ext: String = "h5") -> URL {
         let hex = digest.hex
-        return root.appendingPathComponent("objects/\(hex.prefix(2))/\(hex).\(ext)")
+        // `.notDirectory`: `appendingPathComponent` would stat the path to learn whether it is a folder (this runs for
+        // every object of every cached node).
+        return root.appending(path: "objects/\(hex.prefix(2))/\(hex).\(ext)", directoryHint: .notDirectory)
     }
 
     /// A fresh path in the store's temp folder (same file system as the objects, so renames are atomic).
@@ -109,15 +111,17 @@ public struct ArtifactStore: Sendable {
 
     /// Checks that an object exists and that its bytes hash to its name ("verify before trust").
     ///
-    /// A file whose inode, size, mtime and ctime are unchanged since it was last hashed by this process is
-    /// not hashed again (ctime cannot be set by a user, so any write to the file forces a re-hash).
+    /// A file whose inode, size, mtime and ctime are unchanged since it was last hashed is not hashed again: by this
+    /// process (in memory), or by an earlier one (the store's fingerprint table, which `flush` at the end of a run
+    /// persists; its racily-clean rule applies). ctime cannot be set by a user, so any write forces a re-hash.
+    /// `cache verify` re-hashes every object regardless.
     public func verifyObject(_ digest: Digest, ext: String = "h5") -> ObjectState {
-        let url = objectURL(digest, ext: ext)
-        guard let stamp = FileStamp(url) else { return .missing }
-        if verified.contains(url, stamp) { return .ok }
-        guard let actual = try? SHA256.hash(fileAt: url) else { return .missing }
+        let path = objectURL(digest, ext: ext).path
+        guard let stamp = FileStamp(path: path) else { return .missing }
+        if verified.contains(path, stamp) { return .ok }
+        guard let actual = try? fingerprints.hash(path: path) else { return .missing }
         guard actual == digest else { return .corrupt(actual: actual) }
-        verified.insert(url, stamp)
+        verified.insert(path, stamp)
         return .ok
     }
 
@@ -145,7 +149,7 @@ public struct ArtifactStore: Sendable {
 
     func actionURL(_ key: Digest) -> URL {
         let hex = key.hex
-        return root.appendingPathComponent("actions/\(hex.prefix(2))/\(hex).json")
+        return root.appending(path: "actions/\(hex.prefix(2))/\(hex).json", directoryHint: .notDirectory)
     }
 
     /// The recorded result of the action with this key, if any.
@@ -323,9 +327,11 @@ struct FileStamp: Hashable, Sendable {
     var mtime: Int64
     var ctime: Int64
 
-    init?(_ url: URL) {
+    init?(_ url: URL) { self.init(path: url.path) }
+
+    init?(path: String) {
         var st = stat()
-        guard stat(url.path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
         inode = UInt64(st.st_ino)
         size = Int64(st.st_size)
         mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
@@ -342,14 +348,15 @@ final class VerifiedStamps: Sendable {
     func provenance(of object: Digest) -> String? { provenanceKeys.withLock { $0[object] } }
     func setProvenance(_ key: String, of object: Digest) { provenanceKeys.withLock { $0[object] = key } }
 
-    func contains(_ url: URL, _ stamp: FileStamp) -> Bool {
-        stamps.withLock { $0[url.path] == stamp }
+    func contains(_ path: String, _ stamp: FileStamp) -> Bool {
+        stamps.withLock { $0[path] == stamp }
     }
-    func insert(_ url: URL, _ stamp: FileStamp) {
-        stamps.withLock { $0[url.path] = stamp }
+    func insert(_ path: String, _ stamp: FileStamp) {
+        stamps.withLock { $0[path] = stamp }
     }
     func record(_ url: URL) {
-        if let s = FileStamp(url) { insert(url, s) }
+        let path = url.path
+        if let s = FileStamp(path: path) { insert(path, s) }
     }
     func remove(_ url: URL) {
         _ = stamps.withLock { $0.removeValue(forKey: url.path) }

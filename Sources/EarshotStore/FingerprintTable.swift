@@ -73,10 +73,8 @@ public final class FingerprintTable: @unchecked Sendable {
             throw StoreError.io(path: path, message: "cannot fingerprint: \(reason)")
         }
         let shard = Self.shard(of: path)
-        let cached: Entry? = lock.withLock {
-            loadShardLocked(shard)
-            return shards[shard]?[path]
-        }
+        ensureLoaded(shard)
+        let cached: Entry? = lock.withLock { shards[shard]?[path] }
         if let cached, cached.stamp == stamp, !isRacy(cached) {
             lock.withLock { trustedFiles += 1 }
             return cached.digest
@@ -92,6 +90,28 @@ public final class FingerprintTable: @unchecked Sendable {
             dirty[shard, default: [:]][path] = entry
         }
         return digest
+    }
+
+    /// A fact: a value that is a pure function of its name (e.g. `provenance:<object sha256>` → the key the object
+    /// was produced for, read from the object's bytes), kept in the same shards as fingerprints (with a zero stamp)
+    /// so that a fresh process need not open the object again. Never stale; names hold no tab or line break.
+    public func fact(_ name: String) -> Digest? {
+        let shard = Self.shard(of: name)
+        ensureLoaded(shard)
+        return lock.withLock { shards[shard]?[name]?.digest }
+    }
+
+    /// Remembers a fact (see `fact(_:)`); written by the next `flush()`.
+    public func remember(fact name: String, _ value: Digest) {
+        guard !name.hasPrefix("/"), !name.contains("\t"), !name.contains("\n"), !name.contains("\r") else { return }
+        let shard = Self.shard(of: name)
+        let entry = Entry(digest: value, stamp: FileStamp(inode: 0, size: 0, mtime: 0, ctime: 0), recorded: Self.now())
+        ensureLoaded(shard)
+        lock.withLock {
+            guard shards[shard]?[name]?.digest != value else { return }
+            shards[shard, default: [:]][name] = entry
+            dirty[shard, default: [:]][name] = entry
+        }
     }
 
     /// (inode, size, mtime, ctime) of a regular file, by `stat(2)`.
@@ -137,9 +157,12 @@ public final class FingerprintTable: @unchecked Sendable {
         entry.stamp.mtime > entry.recorded - racyWindow || entry.stamp.ctime > entry.recorded - racyWindow
     }
 
-    private func loadShardLocked(_ shard: Int) {
-        guard shards[shard] == nil else { return }
-        shards[shard] = readShard(shard)
+    /// Reads a shard on first use, outside the lock (so that threads loading different shards do not wait for each
+    /// other); the first reader to finish installs it.
+    private func ensureLoaded(_ shard: Int) {
+        if lock.withLock({ shards[shard] != nil }) { return }
+        let read = readShard(shard)
+        lock.withLock { if shards[shard] == nil { shards[shard] = read } }
     }
 
     func shardURL(_ shard: Int) -> URL {
@@ -154,37 +177,73 @@ public final class FingerprintTable: @unchecked Sendable {
     /// (`foreign` when the file is not a fingerprint shard of this version at all).
     static func decode(_ data: Data?) -> (entries: [String: Entry], badLines: [Int], foreign: Bool) {
         guard let data, !data.isEmpty else { return ([:], [], false) }
-        var out: [String: Entry] = [:]
-        var bad: [Int] = []
-        var lineNumber = 0
-        for line in data.split(separator: 0x0A, omittingEmptySubsequences: false) {
-            lineNumber += 1
-            if lineNumber == 1 {
-                guard line.elementsEqual(Self.header.utf8) else { return ([:], [], true) }
-                continue
+        // Parsed on the raw bytes (a store's table holds a row per object and per dataset file: tens of thousands).
+        return data.withUnsafeBytes { (all: UnsafeRawBufferPointer) in
+            var out: [String: Entry] = [:]
+            var bad: [Int] = []
+            var lineNumber = 0
+            var start = 0
+            let header = UnsafeRawBufferPointer(start: Self.headerBytes.utf8Start, count: Self.headerBytes.utf8CodeUnitCount)
+            while start < all.count {
+                var end = start
+                while end < all.count, all[end] != 0x0A { end += 1 }
+                lineNumber += 1
+                let line = UnsafeRawBufferPointer(rebasing: all[start..<end])
+                start = end + 1
+                if lineNumber == 1 {
+                    guard line.elementsEqual(header) else { return ([:], [], true) }
+                    continue
+                }
+                if line.isEmpty { continue }
+                if let (path, entry) = row(line) { out[path] = entry } else { bad.append(lineNumber) }
             }
-            if line.isEmpty { continue }
-            let fields = line.split(separator: 0x09, maxSplits: 7, omittingEmptySubsequences: false)
-            guard fields.count == 8, let body = line.firstIndex(of: 0x09),
-                  fields[0].elementsEqual(check(line[line.index(after: body)...]).utf8),
-                  let digest = Digest(hex: String(decoding: fields[1], as: UTF8.self)),
-                  let inode = UInt64(String(decoding: fields[2], as: UTF8.self)),
-                  let size = Int64(String(decoding: fields[3], as: UTF8.self)),
-                  let mtime = Int64(String(decoding: fields[4], as: UTF8.self)),
-                  let ctime = Int64(String(decoding: fields[5], as: UTF8.self)),
-                  let recorded = Int64(String(decoding: fields[6], as: UTF8.self)) else {
-                bad.append(lineNumber)
-                continue
-            }
-            let path = String(decoding: fields[7], as: UTF8.self)
-            out[path] = Entry(digest: digest, stamp: FileStamp(inode: inode, size: size, mtime: mtime, ctime: ctime), recorded: recorded)
+            return (out, bad, false)
         }
-        return (out, bad, false)
+    }
+
+    /// One row: `check TAB digest TAB inode TAB size TAB mtime TAB ctime TAB recorded TAB path`; nil when malformed or
+    /// when the check does not match the rest of the row.
+    static func row(_ line: UnsafeRawBufferPointer) -> (String, Entry)? {
+        var tabs: [Int] = []
+        tabs.reserveCapacity(7)
+        for (i, c) in line.enumerated() where c == 0x09 {
+            tabs.append(i)
+            if tabs.count == 7 { break }
+        }
+        guard tabs.count == 7, tabs[0] == 16 else { return nil }
+        func field(_ k: Int) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: line[(tabs[k - 1] + 1)..<tabs[k]]) }
+        func unsigned(_ f: UnsafeRawBufferPointer) -> UInt64? {
+            guard !f.isEmpty, f.count <= 20 else { return nil }
+            var v: UInt64 = 0
+            for c in f {
+                guard c >= 0x30 && c <= 0x39 else { return nil }
+                let (m, o1) = v.multipliedReportingOverflow(by: 10)
+                let (a, o2) = m.addingReportingOverflow(UInt64(c - 0x30))
+                guard !o1, !o2 else { return nil }
+                v = a
+            }
+            return v
+        }
+        func integer(_ k: Int) -> Int64? {
+            let f = field(k)
+            let negative = f.first == UInt8(ascii: "-")
+            guard let v = unsigned(negative ? UnsafeRawBufferPointer(rebasing: f.dropFirst()) : f), v <= UInt64(Int64.max) else { return nil }
+            return negative ? -Int64(v) : Int64(v)
+        }
+        let body = UnsafeRawBufferPointer(rebasing: line[(tabs[0] + 1)...])
+        let expected = SHA256.hash(body).hex.utf8
+        guard line.prefix(16).elementsEqual(expected.prefix(16)),
+              let digest = Digest.parse(hex: field(1)),
+              let inode = unsigned(field(2)), let size = integer(3), let mtime = integer(4), let ctime = integer(5),
+              let recorded = integer(6) else { return nil }
+        let path = String(decoding: UnsafeRawBufferPointer(rebasing: line[(tabs[6] + 1)...]), as: UTF8.self)
+        return (path, Entry(digest: digest, stamp: FileStamp(inode: inode, size: size, mtime: mtime, ctime: ctime), recorded: recorded))
     }
 
     /// v2 rows start with a check: the first 16 hex digits of the SHA-256 of the rest of the row, so a flipped
     /// digit anywhere in a row (the file's digest included) discards that row instead of being trusted.
     static let header = "earshot-fingerprints-v2"
+    static let headerBytes: StaticString = "earshot-fingerprints-v2"
 
     static func check(_ body: some Collection<UInt8>) -> String { String(SHA256.hash(body).hex.prefix(16)) }
 
@@ -268,6 +327,10 @@ public final class FingerprintTable: @unchecked Sendable {
 
     private static let registryLock = NSLock()
     nonisolated(unsafe) private static var tables: [String: FingerprintTable] = [:]
+
+    /// Drops every store's table from memory, so that the next use reads the shards from disk as a new process
+    /// would (benchmarks, tests).
+    public static func forgetInProcess() { registryLock.withLock { tables.removeAll() } }
 
     /// The process-wide table of the store at `root` (one per store, so that every node of a run shares it).
     static func shared(store: ArtifactStore) -> FingerprintTable {

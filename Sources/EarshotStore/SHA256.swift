@@ -11,24 +11,49 @@ public struct Digest: Hashable, Sendable, Codable, Comparable, CustomStringConve
     /// The digest from exactly 32 bytes; nil for any other count.
     public init?(bytes: some Collection<UInt8>) {
         guard bytes.count == 32 else { return nil }
-        var w: [UInt64] = [0, 0, 0, 0]
-        for (i, byte) in bytes.enumerated() { w[i / 8] = (w[i / 8] << 8) | UInt64(byte) }
-        words = (w[0], w[1], w[2], w[3])
+        var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0, w3: UInt64 = 0
+        var i = 0
+        for byte in bytes {
+            switch i >> 3 {
+            case 0: w0 = w0 << 8 | UInt64(byte)
+            case 1: w1 = w1 << 8 | UInt64(byte)
+            case 2: w2 = w2 << 8 | UInt64(byte)
+            default: w3 = w3 << 8 | UInt64(byte)
+            }
+            i += 1
+        }
+        words = (w0, w1, w2, w3)
     }
 
     /// Parses 64 lowercase hexadecimal characters; nil for anything else (uppercase is rejected so that one digest
     /// has one spelling, which matters when the hex string names a file).
     public init?(hex: String) {
-        let utf8 = Array(hex.utf8)
-        guard utf8.count == 64 else { return nil }
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(32)
-        for i in stride(from: 0, to: 64, by: 2) {
-            guard let high = Self.nibble(utf8[i]), let low = Self.nibble(utf8[i + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-        }
-        self.init(bytes: bytes)
+        var hex = hex
+        guard let parsed = hex.withUTF8({ Self.parse(hex: UnsafeRawBufferPointer($0)) }) else { return nil }
+        self = parsed
     }
+
+    /// Parses 64 lowercase hexadecimal characters from raw bytes (tables and records read without making Strings).
+    public static func parse(hex utf8: UnsafeRawBufferPointer) -> Digest? {
+        guard utf8.count == 64 else { return nil }
+        var w: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        for word in 0..<4 {
+            var v: UInt64 = 0
+            for k in 0..<16 {
+                guard let n = nibble(utf8[word * 16 + k]) else { return nil }
+                v = v << 4 | UInt64(n)
+            }
+            switch word {
+            case 0: w.0 = v
+            case 1: w.1 = v
+            case 2: w.2 = v
+            default: w.3 = v
+            }
+        }
+        return Digest(words: w)
+    }
+
+    private init(words: (UInt64, UInt64, UInt64, UInt64)) { self.words = words }
 
     private static func nibble(_ c: UInt8) -> UInt8? {
         switch c {
@@ -50,14 +75,18 @@ public struct Digest: Hashable, Sendable, Codable, Comparable, CustomStringConve
 
     /// 64 lowercase hexadecimal characters.
     public var hex: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(64)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
+        String(unsafeUninitializedCapacity: 64) { out in
+            let digits: StaticString = "0123456789abcdef"
+            let table = digits.utf8Start
+            var k = 0
+            for word in [words.0, words.1, words.2, words.3] {
+                for shift in stride(from: 60, through: 0, by: -4) {
+                    out[k] = table[Int((word >> UInt64(shift)) & 0xf)]
+                    k += 1
+                }
+            }
+            return 64
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     public var description: String { hex }
