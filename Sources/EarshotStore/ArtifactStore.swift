@@ -285,35 +285,37 @@ public struct ActionRecord: Codable, Sendable, Equatable {
 }
 
 extension ActionRecord {
-    /// Decodes a record written by `ArtifactStore.record`. Hand-written over `JSONSerialization` because it runs
-    /// once per cached node on every re-run and `JSONDecoder` is several times slower on Linux.
+    /// Decodes a record written by `ArtifactStore.record`. Hand-written over `RecordJSON` because it runs once per
+    /// cached node on every re-run (`JSONDecoder` is several times slower on Linux, `JSONSerialization` 3–4×).
     public static func decode(_ data: Data) throws -> ActionRecord {
-        guard let o = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        guard case .object(let o) = try RecordJSON.parse(data) else {
             throw StoreError.artifact("action record is not a JSON object")
         }
-        func str(_ k: String, _ d: [String: Any] = o) throws -> String {
-            guard let v = d[k] as? String else { throw StoreError.artifact("action record lacks '\(k)'") }
+        func str(_ k: String, _ d: [String: JSONNode] = o) throws -> String {
+            guard let v = d[k]?.string else { throw StoreError.artifact("action record lacks '\(k)'") }
             return v
         }
-        func digest(_ k: String, _ d: [String: Any] = o) throws -> Digest {
+        func digest(_ k: String, _ d: [String: JSONNode] = o) throws -> Digest {
             guard let v = Digest(hex: try str(k, d)) else { throw StoreError.artifact("action record has a malformed '\(k)'") }
             return v
         }
-        func number(_ k: String, _ d: [String: Any]) -> Double { (d[k] as? NSNumber)?.doubleValue ?? 0 }
-        func object(_ d: Any?) throws -> OutputObject {
-            guard let d = d as? [String: Any] else { throw StoreError.artifact("action record has a malformed output") }
+        func number(_ k: String, _ d: [String: JSONNode]) -> Double { d[k]?.number ?? 0 }
+        func object(_ d: JSONNode) throws -> OutputObject {
+            guard let d = d.object else { throw StoreError.artifact("action record has a malformed output") }
+            let bytes = number("bytes", d)
             return OutputObject(object: try digest("object", d), content: try digest("content", d), ext: try str("ext", d),
-                                type: try str("type", d), bytes: Int(number("bytes", d)))
+                                type: try str("type", d), bytes: bytes.magnitude < 9e18 ? Int(bytes) : 0)
         }
         var outputs: [String: OutputObject] = [:]
-        for (k, v) in o["outputs"] as? [String: Any] ?? [:] { outputs[k] = try object(v) }
-        let attachments = try (o["attachments"] as? [Any])?.map { try object($0) }
-        let sources = (o["inputSources"] as? [String: [String]]) ?? [:]
+        for (k, v) in o["outputs"]?.object ?? [:] { outputs[k] = try object(v) }
+        let attachments = try o["attachments"]?.array?.map { try object($0) }
+        var sources: [String: [String]] = [:]
+        for (k, v) in o["inputSources"]?.object ?? [:] { sources[k] = v.array?.compactMap(\.string) ?? [] }
         // JSONEncoder's default date strategy: seconds since 2001-01-01.
         let created = Date(timeIntervalSinceReferenceDate: number("createdAt", o))
         return ActionRecord(key: try digest("key"), experiment: try str("experiment"), node: try str("node"), kind: try str("kind"),
                             outputs: outputs, attachments: attachments, keyInputs: try str("keyInputs"), inputSources: sources,
-                            createdAt: created, seconds: number("seconds", o), producer: (o["producer"] as? String) ?? "")
+                            createdAt: created, seconds: number("seconds", o), producer: o["producer"]?.string ?? "")
     }
 
     /// Outputs and attachments: every object this result needs.
