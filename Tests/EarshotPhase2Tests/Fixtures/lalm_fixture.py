@@ -10,17 +10,19 @@ For every ARCH, in one process (imports are the slow part):
     second end-of-sequence id in generation_config.json — the token the model greedily writes sixth for
     the first audio — so that item decodes through the end-of-sequence path (real models also list
     several ids: Qwen's <|im_end|> and <|endoftext|>);
-  * OUT_DIR/ARCH-hostile: the same weights, tokenizer and ids with a generation config that sets
-    repetition_penalty 1.05, temperature, top_k, top_p and no_repeat_ngram_size;
+  * OUT_DIR/ARCH-hostile: the same weights and tokenizer with a generation config that sets
+    repetition_penalty 1.05, temperature, top_k, top_p and no_repeat_ngram_size, and only the converter's
+    end-of-sequence id (no second one): its decodes run to MAX_NEW_TOKENS, long enough for those
+    processors to change them (see `penalised`);
   * expected tokens per item, written to OUT_DIR/expected.json:
       self: an in-process greedy decode — a plain loop (no `generate`, no logits processor): one forward
             pass over the prompt with the audio, then one per token on the key/value cache, the token fed as
             text (never with the audio inputs: a token equal to the audio placeholder id is text, as in
             `generate`), arg max of the last position's logits, stopping on an end-of-sequence id or after
-            MAX_NEW_TOKENS tokens; the prompt is rendered by hf_lalm's chat-template code and
+            MAX_NEW_TOKENS tokens (`tokens` with OUT_DIR/ARCH's ids, `hostile` with OUT_DIR/ARCH-hostile's); the prompt is rendered by hf_lalm's chat-template code and
             the audio read by the shared loader, as the worker does;
-      penalised: what `generate` decodes with the hostile config's deterministic processors
-            (repetition_penalty 1.05, no_repeat_ngram_size 2, no sampling) — where it differs from `self`,
+      penalised: what `generate` decodes in OUT_DIR/ARCH-hostile with that config's deterministic
+            processors (repetition_penalty 1.05, no_repeat_ngram_size 2, no sampling) — where it differs from `self`,
             a worker that let those processors act would fail the test;
       reference: the transcript's tokens (no special tokens) + the first end-of-sequence id;
       placeholder: the architecture's audio placeholder token and id, and the reference tokens of
@@ -102,10 +104,12 @@ def main():
             json.dump(config, f, indent=2)
         hostile_folder = os.path.join(out, arch + "-hostile")
         shutil.copytree(folder, hostile_folder, dirs_exist_ok=True)
-        config.update(do_sample=True, repetition_penalty=1.05, temperature=0.3, top_k=3, top_p=0.5, no_repeat_ngram_size=2)
+        config.update(do_sample=True, repetition_penalty=1.05, temperature=0.3, top_k=3, top_p=0.5, no_repeat_ngram_size=2,
+                      eos_token_id=eos)
         with open(os.path.join(hostile_folder, "generation_config.json"), "w") as f:
             json.dump(config, f, indent=2)
         backend = hf_lalm.HFBackend(arch, folder, "cpu", "float32")
+        hostile = hf_lalm.HFBackend(arch, hostile_folder, "cpu", "float32")
         entry = {"eos": backend.eos_ids, "vocab_size": backend.vocab_size, "max_seconds": backend.max_seconds,
                  "reference": backend.tokenizer(transcript, add_special_tokens=False)["input_ids"] + [backend.eos_ids[0]],
                  "self": {}}
@@ -121,7 +125,8 @@ def main():
                 entry["self"][item_id] = {"error": str(error)}
                 continue
             entry["self"][item_id] = {"tokens": greedy(backend, audio, prompt, limit),
-                                      "penalised": penalised(backend, audio, prompt, limit)}
+                                      "hostile": greedy(hostile, audio, prompt, limit),
+                                      "penalised": penalised(hostile, audio, prompt, limit)}
         expected[arch] = entry
     with open(os.path.join(out, "expected.json"), "w") as f:
         json.dump(expected, f, indent=1)
