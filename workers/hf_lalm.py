@@ -74,8 +74,9 @@ class Arch:
 ARCHS = {
     # AudioFlamingo3Processor.apply_transcription_request: instruction, then the sound.
     "af3": Arch("AudioFlamingo3ForConditionalGeneration", audio_first=False, windowed=True),
-    # Same processor design as AF3 (<|sound_bos|><sound>…<|sound_eos|>), 20-minute windowing.
-    "music-flamingo": Arch("MusicFlamingoForConditionalGeneration", audio_first=False, windowed=True),
+    # AF3's processor design (<|sound_bos|><sound>…<|sound_eos|>), 20-minute windowing; the checkpoint's chat
+    # template (transformers' convert_musicflamingo_to_hf.py) writes the sound, then the instruction.
+    "music-flamingo": Arch("MusicFlamingoForConditionalGeneration", audio_first=True, windowed=True),
     # Qwen2-Audio's documented order: "Audio 1: <|audio_bos|><|AUDIO|><|audio_eos|>", then the text.
     "qwen2-audio": Arch("Qwen2AudioForConditionalGeneration", audio_first=True, windowed=False),
     # GlmAsrProcessor.apply_transcription_request: the audio, then the instruction; 30 s windows up to 655 s.
