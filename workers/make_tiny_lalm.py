@@ -10,8 +10,8 @@ from the installed transformers classes, with nothing downloaded:
   * model: hidden size 32, 1-2 layers, seeded; the output head is redrawn so logits have standard
     deviation 5 (a real LM's scale; random init gives near-ties) and greedy choices have wide margins, so
     exact-token comparisons are stable across batch shapes;
-  * generation_config.json: what transformers' own converters write (repetition_penalty 1.05 for AF3 /
-    Music Flamingo, sampling fields, ...), or --hostile: repetition_penalty 1.05, temperature, top_k and
+  * generation_config.json: what transformers' own converters write (AF3: repetition_penalty 1.05 and
+    sampling fields; Music Flamingo: only the special ids and max_new_tokens; Qwen2-Audio's own), or --hostile: repetition_penalty 1.05, temperature, top_k and
     no_repeat_ngram_size together — the worker must decode greedily whatever it says.
   * --size realistic: a bigger text model (hidden 1024, 8 layers) for GPU throughput runs.
 
