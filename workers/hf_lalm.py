@@ -25,15 +25,18 @@ Scoring (all items of a batch together; each item's tokens and statistics equal 
     suppressed tokens, min length, temperature or top-k/p, whatever generation_config.json says; only its
     end-of-sequence and padding ids are kept), at most max_new_tokens tokens, stopping after the first
     end-of-sequence token. Every generated token is checked to be the argmax of generate's raw logits.
-    Stage 2: ONE forward pass over prompt + generated tokens; the distribution at position
-    (prompt length - 1 + j) scores token j (the end-of-sequence token included when decoding stopped on
-    it). The worker checks that every scored token is the argmax of its scored distribution, ties (a gap
+    Stage 2: the tokens fed as generate feeds them — one forward pass over the prompt with the audio (its
+    last position scores token 0), then one over the generated tokens on that key/value cache without the
+    audio inputs (scoring tokens 1...); the end-of-sequence token is included when decoding stopped on it.
+    (transformers takes every audio_token_id in input_ids for an audio slot, so one pass over prompt +
+    tokens with the audio fails, or misplaces audio, when the model writes its own audio placeholder id.) The worker checks that every scored token is the argmax of its scored distribution, ties (a gap
     within the dtype's rounding: 1e-4 relative in float32, 2^-6 in bfloat16/float16) aside, and replies
     with an error naming the position otherwise, so a change in transformers cannot silently corrupt scores.
   * mode "reference": the transcript, tokenised without special tokens, followed by the end-of-sequence
     token (the first of generation_config.eos_token_id: what ends the model's turn), scored the same way.
-  * Batches: prompts are right-padded for stage 2 (causal attention: real tokens never see the padding,
-    positions are unchanged) and left-padded for generate (which derives positions from the mask).
+  * Batches: prompts and generated tokens are right-padded for stage 2 (causal attention: real tokens never
+    see the padding; the tokens' positions continue each prompt) and prompts left-padded for generate
+    (which derives positions from the mask).
   * Statistics: float64 from the float32 logits (workers/earshot_worker/stats.py). vocab_size: the
     output head's row count.
   * Identity (hello): weights_sha256 = SHA-256 over "<relative path>\\t<sha256>\\n" of every file in the
@@ -71,8 +74,9 @@ class Arch:
 ARCHS = {
     # AudioFlamingo3Processor.apply_transcription_request: instruction, then the sound.
     "af3": Arch("AudioFlamingo3ForConditionalGeneration", audio_first=False, windowed=True),
-    # Same processor design as AF3 (<|sound_bos|><sound>…<|sound_eos|>), 20-minute windowing.
-    "music-flamingo": Arch("MusicFlamingoForConditionalGeneration", audio_first=False, windowed=True),
+    # AF3's processor design (<|sound_bos|><sound>…<|sound_eos|>), 20-minute windowing; the checkpoint's chat
+    # template (transformers' convert_musicflamingo_to_hf.py) writes the sound, then the instruction.
+    "music-flamingo": Arch("MusicFlamingoForConditionalGeneration", audio_first=True, windowed=True),
     # Qwen2-Audio's documented order: "Audio 1: <|audio_bos|><|AUDIO|><|audio_eos|>", then the text.
     "qwen2-audio": Arch("Qwen2AudioForConditionalGeneration", audio_first=True, windowed=False),
     # GlmAsrProcessor.apply_transcription_request: the audio, then the instruction; 30 s windows up to 655 s.
@@ -156,6 +160,17 @@ class HFBackend:
                 self.teacher_forced(items, prompts, targets, extra, outcomes)
         return outcomes
 
+    def right_padded(self, sequences):
+        """[B, width] token ids padded on the right with pad_id, and their attention mask."""
+        torch = self.torch
+        width = max(1, max(len(s) for s in sequences))
+        ids = torch.full((len(sequences), width), self.pad_id, dtype=torch.long)
+        mask = torch.zeros((len(sequences), width), dtype=torch.long)
+        for i, sequence in enumerate(sequences):
+            ids[i, : len(sequence)] = torch.tensor(sequence, dtype=torch.long)
+            mask[i, : len(sequence)] = 1
+        return ids, mask
+
     def targets(self, items, prompts, extra, outcomes):
         """Token ids to score per item: stage 1's greedy decode (self) or transcript + EOS (reference)."""
         targets = [None] * len(items)
@@ -195,20 +210,26 @@ class HFBackend:
         return targets
 
     def teacher_forced(self, items, prompts, targets, extra, outcomes):
-        """Stage 2: one forward pass over prompt + target (right-padded); fills outcomes with Scored."""
+        """Stage 2, fed as `generate` feeds the model: the prompts with the audio (right-padded; the last real
+        position scores each target's first token), then the targets' other tokens on that key/value cache
+        without the audio inputs (positions continuing each prompt). transformers finds the audio slots as
+        every `audio_token_id` in input_ids, so a target token with that id (a model can write its audio
+        placeholder) must not meet the audio features: it is a text token, as in stage 1. Fills outcomes."""
         torch = self.torch
         rows = [i for i in range(len(items)) if outcomes[i] is None]
-        sequences = [prompts[i] + targets[i] for i in range(len(items))]
-        width = max(len(s) for s in sequences)
-        full = torch.full((len(items), width), self.pad_id, dtype=torch.long)
-        mask = torch.zeros((len(items), width), dtype=torch.long)
-        for i, sequence in enumerate(sequences):
-            full[i, : len(sequence)] = torch.tensor(sequence)
-            mask[i, : len(sequence)] = 1
-        logits = self.model(input_ids=full.to(self.device), attention_mask=mask.to(self.device), **extra).logits
+        lengths = torch.tensor([len(p) for p in prompts])
+        ids, mask = self.right_padded(prompts)
+        out = self.model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device), **extra, use_cache=True)
+        first = out.logits[torch.arange(len(items)), lengths - 1].float().cpu()  # [B, V]: scores token 0
+        rest = None
+        if max(len(t) for t in targets) > 1:
+            tail, tail_mask = self.right_padded([t[:-1] for t in targets])
+            positions = lengths[:, None] + torch.arange(tail.shape[1])[None, :]
+            rest = self.model(input_ids=tail.to(self.device), attention_mask=torch.cat([mask, tail_mask], 1).to(self.device),
+                              position_ids=positions.to(self.device), cache=out.cache, use_cache=True).logits.float().cpu()
         for i in rows:
-            start, count = len(prompts[i]) - 1, len(targets[i])
-            scored = logits[i, start: start + count].float().cpu()
+            count = len(targets[i])
+            scored = first[i: i + 1] if count == 1 else torch.cat([first[i: i + 1], rest[i, : count - 1]])
             if items[i].mode == "self":
                 best = scored.max(dim=1).values
                 chosen = scored[torch.arange(count), torch.tensor(targets[i], dtype=torch.long)]

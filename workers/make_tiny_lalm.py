@@ -10,8 +10,8 @@ from the installed transformers classes, with nothing downloaded:
   * model: hidden size 32, 1-2 layers, seeded; the output head is redrawn so logits have standard
     deviation 5 (a real LM's scale; random init gives near-ties) and greedy choices have wide margins, so
     exact-token comparisons are stable across batch shapes;
-  * generation_config.json: what transformers' own converters write (repetition_penalty 1.05 for AF3 /
-    Music Flamingo, sampling fields, ...), or --hostile: repetition_penalty 1.05, temperature, top_k and
+  * generation_config.json: what transformers' own converters write (AF3: repetition_penalty 1.05 and
+    sampling fields; Music Flamingo: only the special ids and max_new_tokens; Qwen2-Audio's own), or --hostile: repetition_penalty 1.05, temperature, top_k and
     no_repeat_ngram_size together — the worker must decode greedily whatever it says.
   * --size realistic: a bigger text model (hidden 1024, 8 layers) for GPU throughput runs.
 
@@ -106,7 +106,9 @@ def make_model(arch, tokenizer, size):
     elif arch == "music-flamingo":
         config = transformers.MusicFlamingoConfig(
             audio_config=dict(model_type="audioflamingo3_encoder", **encoder), text_config=text,
-            audio_token_id=tokenizer.convert_tokens_to_ids("<sound>"))
+            audio_token_id=tokenizer.convert_tokens_to_ids("<sound>"),
+            audio_bos_token_id=tokenizer.convert_tokens_to_ids("<|sound_bos|>"),
+            audio_eos_token_id=tokenizer.convert_tokens_to_ids("<|sound_eos|>"))
         config.tie_word_embeddings = False
         model = transformers.MusicFlamingoForConditionalGeneration(config)
     elif arch == "glm-asr":
@@ -138,8 +140,10 @@ def make_model(arch, tokenizer, size):
 def generation_config(arch, tokenizer, hostile):
     from transformers import GenerationConfig
     fields = dict(eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
-    if arch in ("af3", "music-flamingo"):  # what transformers' convert_audioflamingo3_to_hf.py writes
+    if arch == "af3":  # what transformers' convert_audioflamingo3_to_hf.py writes
         fields.update(do_sample=True, temperature=0.7, top_p=0.9, top_k=50, repetition_penalty=1.05, max_new_tokens=2048)
+    elif arch == "music-flamingo":  # convert_musicflamingo_to_hf.py: the special ids and max_new_tokens only
+        fields.update(max_new_tokens=2048)
     else:  # Qwen2-Audio-7B-Instruct's generation_config.json
         fields.update(do_sample=True, temperature=0.7, top_p=0.5, top_k=20, repetition_penalty=1.1)
     if hostile:

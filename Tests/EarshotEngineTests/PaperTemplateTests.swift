@@ -36,10 +36,19 @@ import Testing
         try Self.makeDataTree(at: data)
         let models = dir.appendingPathComponent("models")
         for m in ["af3", "mf"] { try FileManager.default.createDirectory(at: models.appendingPathComponent(m), withIntermediateDirectories: true) }
-        // Stands in for the interpreter: runs the worker script it is given ($1) under the fake model.
+        // Stands in for the interpreter: runs the worker script it is given ($1) under the fake model, after
+        // checking that the node names the model's own architecture (Music Flamingo is not AF3).
         let fakePython = dir.appendingPathComponent("fake-python")
         let fakeModel = repositoryRoot.appendingPathComponent("Tests/EarshotPhase2Tests/Fixtures/hf_lalm_fake.py").path
-        try "#!/bin/sh\nexec '\(Self.venvPython)' '\(fakeModel)' \"$1\"\n".write(to: fakePython, atomically: true, encoding: .utf8)
+        try """
+        #!/bin/sh
+        case "$*" in
+          *" --arch af3 --model "*/af3|*" --arch music-flamingo --model "*/mf) ;;
+          *) echo "fake-python: the architecture does not match the model folder: $*" >&2; exit 2 ;;
+        esac
+        exec '\(Self.venvPython)' '\(fakeModel)' "$1"
+
+        """.write(to: fakePython, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fakePython.path)
         let synthesizer = repositoryRoot.appendingPathComponent("Tests/EarshotReportTests/Fixtures/fake_synthesizer.py").path
         let store = dir.appendingPathComponent("store").path

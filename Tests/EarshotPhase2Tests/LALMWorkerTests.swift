@@ -22,7 +22,12 @@ import Testing
     static let archs = ["af3", "music-flamingo", "qwen2-audio", "glm-asr", "qwen3-asr"]
     static let prompt = "Transcribe the input speech."
     static let transcript = "the quick brown fox"
-    static let maxNewTokens = 8
+    static let maxNewTokens = 16
+    /// Seconds of the noise clips that every Music Flamingo decode of used to fail on ("Audio features and audio
+    /// tokens do not match, tokens: 126, features: 125" at 5 s): the model writes its own audio placeholder id,
+    /// which a forward pass with the audio took for one more audio slot. Short, 5 s, just past one 30 s window
+    /// (a second window of 0.5 s), and two windows.
+    static let placeholderClips: [(id: String, seconds: Double)] = [("noise-0.5s", 0.5), ("noise-5s", 5), ("noise-30.5s", 30.5), ("noise-40s", 40)]
     static let worker = PythonWorkerTests.repository.appendingPathComponent("workers/hf_lalm.py").path
     static let install = "bash scripts/install.sh --deps-only --lalm (in \(PythonWorkerTests.repository.path))"
     static var enabled: Bool {
@@ -36,12 +41,14 @@ import Testing
 
     /// What `lalm_fixture.py` expects of one architecture (its expected.json).
     struct Expected: Decodable, Sendable {
-        struct Outcome: Decodable, Sendable { var tokens: [Int]?; var error: String? }
+        struct Outcome: Decodable, Sendable { var tokens: [Int]?; var hostile: [Int]?; var penalised: [Int]?; var error: String? }
+        struct Placeholder: Decodable, Sendable { var token: String; var id: Int; var reference: [Int] }
         var eos: [Int]
         var vocabularySize: Int
         var reference: [Int]
+        var placeholder: Placeholder
         var decoded: [String: Outcome]
-        enum CodingKeys: String, CodingKey { case eos, vocabularySize = "vocab_size", reference, decoded = "self" }
+        enum CodingKeys: String, CodingKey { case eos, vocabularySize = "vocab_size", reference, placeholder, decoded = "self" }
     }
 
     /// Tiny models of every architecture, their audio and expected outputs; built once per test process.
@@ -52,7 +59,11 @@ import Testing
         let expected: [String: Expected]
 
         func folder(_ arch: String, hostile: Bool = false) -> String { dir.appendingPathComponent(hostile ? arch + "-hostile" : arch).path }
-        func selfTokens(_ arch: String, _ id: String) -> [Int]? { expected[arch]?.decoded[id]?.tokens }
+        func selfTokens(_ arch: String, _ id: String, hostile: Bool = false) -> [Int]? {
+            hostile ? expected[arch]?.decoded[id]?.hostile : expected[arch]?.decoded[id]?.tokens
+        }
+        func penalisedTokens(_ arch: String, _ id: String) -> [Int]? { expected[arch]?.decoded[id]?.penalised }
+        func placeholder(_ arch: String) -> Expected.Placeholder? { expected[arch]?.placeholder }
         func eos(_ arch: String) -> [Int] { expected[arch]?.eos ?? [] }
         func referenceTokens(_ arch: String) -> [Int] { expected[arch]?.reference ?? [] }
         func vocabularySize(_ arch: String) -> Int { expected[arch]?.vocabularySize ?? 0 }
@@ -67,15 +78,20 @@ import Testing
             // 3 s of noise with a tone (16 kHz mono) and 35 s of quiet noise: beyond Qwen2-Audio's 30 s window.
             let clip = (0..<48_000).map { Float(0.1 * random.gaussian() + 0.2 * sin(Double($0) * 0.05)) }
             let long = (0..<(35 * 16_000)).map { _ in Float(0.01 * random.gaussian()) }
-            let audio = ["clip": dir.appendingPathComponent("clip.wav").path, "stereo": dir.appendingPathComponent("stereo44k.wav").path,
+            var audio = ["clip": dir.appendingPathComponent("clip.wav").path, "stereo": dir.appendingPathComponent("stereo44k.wav").path,
                          "long": dir.appendingPathComponent("long.wav").path]
             try AudioEncoder.writeWAV(clip, sampleRate: 16_000, to: URL(fileURLWithPath: audio["clip"]!), format: .float32)
             try AudioEncoder.writeWAV(long, sampleRate: 16_000, to: URL(fileURLWithPath: audio["long"]!))
+            for (id, seconds) in placeholderClips {  // noise as lalm_bench.py scores it (standard deviation 0.1)
+                let noise = (0..<Int(seconds * 16_000)).map { _ in Float(0.1 * random.gaussian()) }
+                audio[id] = dir.appendingPathComponent("\(id).wav").path
+                try AudioEncoder.writeWAV(noise, sampleRate: 16_000, to: URL(fileURLWithPath: audio[id]!), format: .float32)
+            }
             let script = Fixtures.directory.appendingPathComponent("lalm_fixture.py").path
             let process = Process()
             process.executableURL = URL(fileURLWithPath: PythonWorkerTests.python)
             process.arguments = [script, dir.path, prompt, String(maxNewTokens), transcript] + archs + ["--"]
-                + ["clip", "stereo", "long"].map { "\($0)=\(audio[$0]!)" }
+                + (["clip", "stereo", "long"] + placeholderClips.map(\.id)).map { "\($0)=\(audio[$0]!)" }
             let log = dir.appendingPathComponent("fixture.log")
             _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             process.standardOutput = try FileHandle(forWritingTo: log)
@@ -103,11 +119,12 @@ import Testing
         }
     }
 
-    /// A split of the clip, the stereo file, the long file and a missing file, written in `box`.
-    func split(_ fixture: Fixture, in box: Phase2Sandbox) throws -> String {
-        let items = ["clip", "stereo", "long", "missing"].enumerated().map { i, id in
+    /// A split of the clip, the stereo file, the long file and a missing file (or of `ids`), written in `box`.
+    func split(_ fixture: Fixture, in box: Phase2Sandbox, ids: [String] = ["clip", "stereo", "long", "missing"],
+               text: String = transcript) throws -> String {
+        let items = ids.enumerated().map { i, id in
             Split.Item(id: id, label: i % 2, dataset: "lalm", audioPath: fixture.audio[id] ?? box.url("missing.wav").path, audioSHA256: "",
-                       text: Self.transcript, speaker: "", duration: 1, sampleRate: 16_000, channels: 1, bitDepth: 16, format: "wav", fileSize: 0)
+                       text: text, speaker: "", duration: 1, sampleRate: 16_000, channels: 1, bitDepth: 16, format: "wav", fileSize: 0)
         }
         return try box.writeSplit(Split(items: items))
     }
@@ -143,12 +160,21 @@ import Testing
             let long = fixture.selfTokens(arch, "long")
             #expect(scores.items.map(\.id) == ["clip", "stereo"] + (long == nil ? [] : ["long"]))
             for item in scores.items {
-                #expect(item.tokens == fixture.selfTokens(arch, item.id), "\(arch) hostile=\(hostile) item \(item.id): not the greedy decode")
+                #expect(item.tokens == fixture.selfTokens(arch, item.id, hostile: hostile), "\(arch) hostile=\(hostile) item \(item.id): not the greedy decode")
                 #expect(item.stats.logProb == item.stats.top1LogProb, "\(arch) item \(item.id): a scored token is not the argmax")
             }
-            // The end-of-sequence path: the clip stops on an end-of-sequence id, which is scored.
-            let clip = try #require(scores.items.first { $0.id == "clip" })
-            #expect(clip.tokens.count < Self.maxNewTokens && fixture.eos(arch).contains(clip.tokens.last ?? -1))
+            if hostile {
+                // Decodes long enough for the hostile config's repetition penalty and no-repeat n-grams to change
+                // them: the fixture's `penalised` decode (those processors, deterministic) differs for some item.
+                let longest = scores.items.map(\.tokens.count).max() ?? 0
+                #expect(longest >= 12, "\(arch): the longest greedy decode has only \(longest) tokens")
+                #expect(scores.items.contains { item in fixture.penalisedTokens(arch, item.id).map { $0 != item.tokens } ?? false },
+                        "\(arch): repetition_penalty / no_repeat_ngram_size would change no decode here; the hostile case tests nothing")
+            } else {
+                // The end-of-sequence path: the clip stops on an end-of-sequence id, which is scored.
+                let clip = try #require(scores.items.first { $0.id == "clip" })
+                #expect(clip.tokens.count < Self.maxNewTokens && fixture.eos(arch).contains(clip.tokens.last ?? -1))
+            }
             // Long audio: Qwen2-Audio refuses it naming duration and limit; AF3 / Music Flamingo window it.
             let skipped = Dictionary(uniqueKeysWithValues: scores.skipped.map { ($0.id, $0.reason) })
             #expect(skipped["missing"]?.contains("cannot read audio") == true)
@@ -199,6 +225,42 @@ import Testing
                 }
             }
         }
+    }
+
+    /// A scored token equal to the architecture's audio placeholder id is text, as `generate` feeds it, never
+    /// one more audio slot: Music Flamingo on the noise clips it used to fail on (its tiny model writes the
+    /// placeholder in each of those decodes, checked here so the case cannot silently vanish), and on every
+    /// architecture a reference transcript holding the placeholder. The hostile folder: its only end-of-sequence
+    /// id is the converter's, so decodes run to max_new_tokens (Music Flamingo writes the placeholder ninth).
+    @Test(.enabled(if: enabled, "no torch/transformers in .venv and EARSHOT_REQUIRE_LALM is not 1"), .timeLimit(.minutes(20)),
+          arguments: archs)
+    func audioPlaceholderTokensAreScoredAsText(arch: String) async throws {
+        let fixture = try loadFixture()
+        let placeholder = try #require(fixture.placeholder(arch))
+        let ids = Self.placeholderClips.map(\.id)
+        let box = try Phase2Sandbox()
+        let text = "\(Self.transcript) \(placeholder.token) \(Self.transcript)"
+        let path = try experiment(box, split: try split(fixture, in: box, ids: ids, text: text), arch: arch,
+                                  folder: fixture.folder(arch, hostile: true))
+        let summary = try await box.run(path)
+        #expect(summary.succeeded, "\(summary.nodes.map { $0.reason ?? "" })")
+        let scores = try TokenScores(artifact: try box.output(summary, node: "scores", "scores"))
+        let scorable = ids.filter { fixture.selfTokens(arch, $0, hostile: true) != nil }
+        #expect(scores.items.map(\.id) == scorable, "\(scores.skipped)")
+        for item in scores.items {
+            #expect(item.tokens == fixture.selfTokens(arch, item.id, hostile: true), "\(arch) item \(item.id): not the greedy decode")
+            #expect(item.stats.logProb == item.stats.top1LogProb, "\(arch) item \(item.id): a scored token is not the argmax")
+            if arch == "music-flamingo" {
+                #expect(item.tokens.contains(placeholder.id), "\(arch) item \(item.id): the decode no longer writes \(placeholder.token)")
+            }
+        }
+        for id in ids where fixture.selfTokens(arch, id, hostile: true) == nil {  // Qwen2-Audio: one 30 s window
+            #expect(scores.skipped.first { $0.id == id }?.reason.contains("this model takes at most 30 s") == true, "\(arch) \(id)")
+        }
+        let references = try TokenScores(artifact: try box.output(summary, node: "references", "scores"))
+        #expect(references.items.map(\.id) == scorable)
+        #expect(placeholder.reference.contains(placeholder.id))
+        for item in references.items { #expect(item.tokens == placeholder.reference, "\(arch) item \(item.id)") }
     }
 
     /// The hello's fields, and inline PCM scoring like the same samples read from a file.

@@ -10,14 +10,23 @@ For every ARCH, in one process (imports are the slow part):
     second end-of-sequence id in generation_config.json — the token the model greedily writes sixth for
     the first audio — so that item decodes through the end-of-sequence path (real models also list
     several ids: Qwen's <|im_end|> and <|endoftext|>);
-  * OUT_DIR/ARCH-hostile: the same weights, tokenizer and ids with a generation config that sets
-    repetition_penalty 1.05, temperature, top_k, top_p and no_repeat_ngram_size;
+  * OUT_DIR/ARCH-hostile: the same weights and tokenizer with a generation config that sets
+    repetition_penalty 1.05, temperature, top_k, top_p and no_repeat_ngram_size, and only the converter's
+    end-of-sequence id (no second one): its decodes run to MAX_NEW_TOKENS, long enough for those
+    processors to change them (see `penalised`);
   * expected tokens per item, written to OUT_DIR/expected.json:
-      self: an in-process greedy decode — a plain loop of full forward passes (no cache, no `generate`,
-            no logits processor), arg max of the last position's logits, stopping on an end-of-sequence id
-            or after MAX_NEW_TOKENS tokens; the prompt is rendered by hf_lalm's chat-template code and
+      self: an in-process greedy decode — a plain loop (no `generate`, no logits processor): one forward
+            pass over the prompt with the audio, then one per token on the key/value cache, the token fed as
+            text (never with the audio inputs: a token equal to the audio placeholder id is text, as in
+            `generate`), arg max of the last position's logits, stopping on an end-of-sequence id or after
+            MAX_NEW_TOKENS tokens (`tokens` with OUT_DIR/ARCH's ids, `hostile` with OUT_DIR/ARCH-hostile's); the prompt is rendered by hf_lalm's chat-template code and
             the audio read by the shared loader, as the worker does;
+      penalised: what `generate` decodes in OUT_DIR/ARCH-hostile with that config's deterministic
+            processors (repetition_penalty 1.05, no_repeat_ngram_size 2, no sampling) — where it differs from `self`,
+            a worker that let those processors act would fail the test;
       reference: the transcript's tokens (no special tokens) + the first end-of-sequence id;
+      placeholder: the architecture's audio placeholder token and id, and the reference tokens of
+            "TRANSCRIPT PLACEHOLDER TRANSCRIPT" (a transcript holding the placeholder as text);
       audio longer than the architecture's limit: the error the worker must give (null tokens).
 """
 import json
@@ -41,14 +50,31 @@ def greedy(backend, audio, prompt, limit):
     ids = inputs.pop("input_ids")
     inputs.pop("attention_mask")
     tokens = []
-    with torch.inference_mode():
-        while len(tokens) < limit:
-            sequence = torch.cat([ids, torch.tensor([tokens], dtype=torch.long)], dim=1)
-            logits = backend.model(input_ids=sequence, attention_mask=torch.ones_like(sequence), **inputs).logits
-            token = int(logits[0, -1].argmax())
+    with torch.inference_mode():  # the audio goes in with the prompt only; each token is fed as text on the cache
+        out = backend.model(input_ids=ids, attention_mask=torch.ones_like(ids), **inputs, use_cache=True)
+        while True:
+            token = int(out.logits[0, -1].argmax())
             tokens.append(token)
-            if token in backend.eos_ids:
-                break
+            if token in backend.eos_ids or len(tokens) == limit:
+                return tokens
+            length = ids.shape[1] + len(tokens)
+            out = backend.model(input_ids=torch.tensor([[token]]), attention_mask=torch.ones((1, length), dtype=torch.long),
+                                position_ids=torch.tensor([[length - 1]]), cache=out.cache, use_cache=True)
+
+
+def penalised(backend, audio, prompt, limit):
+    from transformers import GenerationConfig
+    inputs = backend.processor(text=[backend.render(prompt)], audio=[audio], sampling_rate=16000, return_tensors="pt")
+    inputs.pop("num_audio_tokens", None)
+    config = GenerationConfig(do_sample=False, repetition_penalty=1.05, no_repeat_ngram_size=2, max_new_tokens=limit,
+                              eos_token_id=backend.eos_ids, pad_token_id=backend.pad_id)
+    with torch.inference_mode():
+        out = backend.model.generate(**inputs, generation_config=config)
+    tokens = []
+    for token in out[0, inputs["input_ids"].shape[1]:].tolist():
+        tokens.append(token)
+        if token in backend.eos_ids:
+            break
     return tokens
 
 
@@ -78,20 +104,29 @@ def main():
             json.dump(config, f, indent=2)
         hostile_folder = os.path.join(out, arch + "-hostile")
         shutil.copytree(folder, hostile_folder, dirs_exist_ok=True)
-        config.update(do_sample=True, repetition_penalty=1.05, temperature=0.3, top_k=3, top_p=0.5, no_repeat_ngram_size=2)
+        config.update(do_sample=True, repetition_penalty=1.05, temperature=0.3, top_k=3, top_p=0.5, no_repeat_ngram_size=2,
+                      eos_token_id=eos)
         with open(os.path.join(hostile_folder, "generation_config.json"), "w") as f:
             json.dump(config, f, indent=2)
         backend = hf_lalm.HFBackend(arch, folder, "cpu", "float32")
+        hostile = hf_lalm.HFBackend(arch, hostile_folder, "cpu", "float32")
         entry = {"eos": backend.eos_ids, "vocab_size": backend.vocab_size, "max_seconds": backend.max_seconds,
                  "reference": backend.tokenizer(transcript, add_special_tokens=False)["input_ids"] + [backend.eos_ids[0]],
                  "self": {}}
+        placeholder_id = backend.model.config.audio_token_id
+        placeholder = backend.tokenizer.convert_ids_to_tokens(placeholder_id)
+        text = f"{transcript} {placeholder} {transcript}"
+        entry["placeholder"] = {"token": placeholder, "id": placeholder_id,
+                                "reference": backend.tokenizer(text, add_special_tokens=False)["input_ids"] + [backend.eos_ids[0]]}
         for item_id, path in items:
             try:
                 audio = load_audio({"audio_path": path}, max_seconds=backend.max_seconds)
             except AudioError as error:
                 entry["self"][item_id] = {"error": str(error)}
                 continue
-            entry["self"][item_id] = {"tokens": greedy(backend, audio, prompt, limit)}
+            entry["self"][item_id] = {"tokens": greedy(backend, audio, prompt, limit),
+                                      "hostile": greedy(hostile, audio, prompt, limit),
+                                      "penalised": penalised(hostile, audio, prompt, limit)}
         expected[arch] = entry
     with open(os.path.join(out, "expected.json"), "w") as f:
         json.dump(expected, f, indent=1)
