@@ -8,13 +8,15 @@ import Glibc
 /// to completion, with a watchdog; steps/s overall and per tenth of the run, beside Snakemake on the same DAG.
 ///
 ///     earshot-bench stress [--nodes 10000,50000] [--jobs 2,16] [--repeats 5] [--ulimit 1024]
-///                          [--bound-base 120] [--bound-per-step 0.05] [--snakemake-repeats 1] [--no-snakemake]
+///                          [--bound-base 120] [--bound-per-step 0.05] [--snakemake-repeats 1] [--snakemake-bound S]
+///                          [--no-snakemake]
 ///
 /// The DAG: chains of 10 `command` nodes; a chain's first step writes its number, each next one copies its
 /// predecessor's file and appends its own (`sh -c`, no other program). Snakemake runs the same steps from one
 /// wildcard rule (`Snakefile` generated beside the experiment). Both run under `ulimit -n LIMIT` (soft and hard).
 /// Watchdog: a run that has not ended after `bound-base + bound-per-step × nodes` seconds is killed and counted
-/// as a failure (the benchmark exits 1). Per tenth: completion times are the mtimes of the results each tool
+/// as a failure (the benchmark exits 1). Snakemake gets the same bound, or `--snakemake-bound` seconds: a Snakemake
+/// run stopped by it is reported with the steps it finished and their rate (it does not fail the benchmark). Per tenth: completion times are the mtimes of the results each tool
 /// records (earshot's action records, Snakemake's output files), sorted; tenth k's rate is N/10 divided by the
 /// time between the end of tenth k-1 (the run's start for k = 0) and the end of tenth k.
 /// Earshot comes from the build folder beside this program (`swift build -c release --product earshot`);
@@ -28,6 +30,7 @@ enum StressBench {
         var boundBase = 120.0
         var boundPerStep = 0.05
         var snakemakeRepeats = 1
+        var snakemakeBound: Double?
         var snakemake = true
     }
 
@@ -36,6 +39,8 @@ enum StressBench {
         var tenths: [Double]
         var ok: Bool
         var note: String
+        /// Steps per second of a run the watchdog stopped (steps finished over the bound).
+        var partialRate: Double? = nil
     }
 
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -53,6 +58,7 @@ enum StressBench {
             case "--bound-base": options.boundBase = Double(args.popFirst() ?? "") ?? options.boundBase
             case "--bound-per-step": options.boundPerStep = Double(args.popFirst() ?? "") ?? options.boundPerStep
             case "--snakemake-repeats": options.snakemakeRepeats = Int(args.popFirst() ?? "") ?? options.snakemakeRepeats
+            case "--snakemake-bound": options.snakemakeBound = Double(args.popFirst() ?? "")
             case "--no-snakemake": options.snakemake = false
             default:
                 FileHandle.standardError.write(Data("earshot-bench stress: unknown argument '\(a)'\n".utf8))
@@ -82,17 +88,22 @@ enum StressBench {
                     if outcome.ok { earshotRates.append(Double(n) / outcome.seconds) } else { failures += 1 }
                 }
                 var snakemakeRates: [Double] = []
+                var snakemakePartial: [Double] = []
                 if options.snakemake {
                     for r in 0..<options.snakemakeRepeats {
-                        let outcome = try runOnce(tool: "snakemake", nodes: n, jobs: jobs, limit: options.limit, bound: bound, earshot: earshot, snakemake: snakemake)
+                        let outcome = try runOnce(tool: "snakemake", nodes: n, jobs: jobs, limit: options.limit,
+                                                  bound: options.snakemakeBound ?? bound, earshot: earshot, snakemake: snakemake)
                         report("snakemake", n: n, jobs: jobs, run: r + 1, outcome)
-                        if outcome.ok { snakemakeRates.append(Double(n) / outcome.seconds) }
+                        if outcome.ok { snakemakeRates.append(Double(n) / outcome.seconds) } else if let r = outcome.partialRate { snakemakePartial.append(r) }
                     }
                 }
-                let e = median(earshotRates), s = median(snakemakeRates)
-                print(String(format: "== %d nodes, --jobs %d: earshot %@ steps/s (median of %d), snakemake %@ steps/s%@", n, jobs,
+                let e = median(earshotRates)
+                // A Snakemake run stopped by its watchdog counts with the rate it had reached (marked "stopped").
+                let s = median(snakemakeRates) ?? median(snakemakePartial)
+                let stopped = snakemakeRates.isEmpty && !snakemakePartial.isEmpty ? " (stopped by the watchdog)" : ""
+                print(String(format: "== %d nodes, --jobs %d: earshot %@ steps/s (median of %d), snakemake %@ steps/s%@%@", n, jobs,
                              e.map { String(format: "%.1f", $0) } ?? "n/a", earshotRates.count,
-                             s.map { String(format: "%.1f", $0) } ?? "n/a",
+                             s.map { String(format: "%.1f", $0) } ?? "n/a", stopped as NSString,
                              (e != nil && s != nil) ? String(format: ", ratio %.2f×", e! / s!) : ""))
                 fflush(nil)
             }
@@ -176,7 +187,8 @@ enum StressBench {
             let done = completionTimes(under: results).count
             return Outcome(seconds: Date().timeIntervalSince(start), tenths: [], ok: false,
                            note: String(format: "watchdog: still running after %.1f s, killed; %d of %d steps done (%.1f steps/s)",
-                                        bound, done, n, Double(done) / bound))
+                                        bound, done, n, Double(done) / bound),
+                           partialRate: Double(done) / bound)
         }
         let seconds = Date().timeIntervalSince(start)
         let stderr = (try? String(contentsOf: dir.appendingPathComponent("stderr"), encoding: .utf8)) ?? ""

@@ -32,9 +32,12 @@ public struct Scheduler: Sendable {
         var reports = [NodeReport?](repeating: nil, count: n)
         var ready = MinHeap((0..<n).filter { remaining[$0] == 0 })
         var stopping = false
-        // Latest keys per node (for `why`), flushed every 2 s and at the end rather than per node.
+        // Latest keys per node (for `why`), flushed now and then and at the end rather than per node. A flush rewrites
+        // the experiment's whole map, so the pause between flushes grows with what one costs (at least 2 s, and 20×
+        // the last flush): on a 50,000-node run the flushes stay a few percent of the run instead of a growing share.
         var latestChanges: [String: Digest] = [:]
         var lastRefsFlush = Date()
+        var refsFlushPause = 2.0
 
         func release(_ i: Int) {
             for d in graph.dependents[i] {
@@ -131,10 +134,12 @@ public struct Scheduler: Sendable {
                 case .ran(let record):
                     outputs[node.id] = record.outputs
                     latestChanges[node.id] = record.key
-                    if Date().timeIntervalSince(lastRefsFlush) > 2 {
+                    if Date().timeIntervalSince(lastRefsFlush) > refsFlushPause {
+                        let t0 = Date()
                         try? store.updateLatestKeys(latestChanges, experiment: graph.experiment)
                         latestChanges = [:]
                         lastRefsFlush = Date()
+                        refsFlushPause = max(2, 20 * lastRefsFlush.timeIntervalSince(t0))
                     }
                     reports[i] = NodeReport(id: node.id, kind: node.signature.name, status: .ran, key: record.key.hex,
                                             outputs: record.outputs.mapValues(\.object.hex), seconds: seconds, reason: reason)

@@ -129,14 +129,15 @@ struct RecordJSON {
         }
         var out = Array(UnsafeRawBufferPointer(rebasing: b[start..<i]))
         while i < b.count {
+            // A run of plain bytes is copied at once.
+            let run = i
+            while i < b.count, b[i] != UInt8(ascii: "\""), b[i] != UInt8(ascii: "\\"), b[i] >= 0x20 { i += 1 }
+            if i > run { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[run..<i])) }
+            guard i < b.count else { break }
             let c = b[i]
             i += 1
             if c == UInt8(ascii: "\"") { return String(decoding: out, as: UTF8.self) }
-            guard c == UInt8(ascii: "\\") else {
-                guard c >= 0x20 else { throw error("control character in a string") }
-                out.append(c)
-                continue
-            }
+            guard c == UInt8(ascii: "\\") else { throw error("control character in a string") }
             guard i < b.count else { break }
             let e = b[i]
             i += 1
