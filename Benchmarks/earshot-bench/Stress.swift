@@ -9,7 +9,7 @@ import Glibc
 ///
 ///     earshot-bench stress [--nodes 10000,50000] [--jobs 2,16] [--repeats 5] [--ulimit 1024]
 ///                          [--bound-base 120] [--bound-per-step 0.05] [--snakemake-repeats 1] [--snakemake-bound S]
-///                          [--no-snakemake]
+///                          [--no-snakemake] [--keep]
 ///
 /// The DAG: chains of 10 `command` nodes; a chain's first step writes its number, each next one copies its
 /// predecessor's file and appends its own (`sh -c`, no other program). Snakemake runs the same steps from one
@@ -19,6 +19,8 @@ import Glibc
 /// run stopped by it is reported with the steps it finished and their rate (it does not fail the benchmark). Per tenth: completion times are the mtimes of the results each tool
 /// records (earshot's action records, Snakemake's output files), sorted; tenth k's rate is N/10 divided by the
 /// time between the end of tenth k-1 (the run's start for k = 0) and the end of tenth k.
+/// `--keep` leaves each run's folder in the temporary directory (removing a 50,000-node store takes minutes of disk
+/// I/O between runs; the folders are named on the report's lines, to remove afterwards).
 /// Earshot comes from the build folder beside this program (`swift build -c release --product earshot`);
 /// Snakemake from `.bench-venv` (`scripts/bench-env.sh`) or $EARSHOT_SNAKEMAKE.
 enum StressBench {
@@ -32,6 +34,7 @@ enum StressBench {
         var snakemakeRepeats = 1
         var snakemakeBound: Double?
         var snakemake = true
+        var keep = false
     }
 
     struct Outcome {
@@ -60,6 +63,7 @@ enum StressBench {
             case "--snakemake-repeats": options.snakemakeRepeats = Int(args.popFirst() ?? "") ?? options.snakemakeRepeats
             case "--snakemake-bound": options.snakemakeBound = Double(args.popFirst() ?? "")
             case "--no-snakemake": options.snakemake = false
+            case "--keep": options.keep = true
             default:
                 FileHandle.standardError.write(Data("earshot-bench stress: unknown argument '\(a)'\n".utf8))
                 return 2
@@ -83,7 +87,8 @@ enum StressBench {
             for jobs in options.jobs {
                 var earshotRates: [Double] = []
                 for r in 1...max(1, options.repeats) {
-                    let outcome = try runOnce(tool: "earshot", nodes: n, jobs: jobs, limit: options.limit, bound: bound, earshot: earshot, snakemake: snakemake)
+                    let outcome = try runOnce(tool: "earshot", nodes: n, jobs: jobs, limit: options.limit, bound: bound, earshot: earshot,
+                                              snakemake: snakemake, keep: options.keep)
                     report("earshot", n: n, jobs: jobs, run: r, outcome)
                     if outcome.ok { earshotRates.append(Double(n) / outcome.seconds) } else { failures += 1 }
                 }
@@ -92,7 +97,8 @@ enum StressBench {
                 if options.snakemake {
                     for r in 0..<options.snakemakeRepeats {
                         let outcome = try runOnce(tool: "snakemake", nodes: n, jobs: jobs, limit: options.limit,
-                                                  bound: options.snakemakeBound ?? bound, earshot: earshot, snakemake: snakemake)
+                                                  bound: options.snakemakeBound ?? bound, earshot: earshot, snakemake: snakemake,
+                                                  keep: options.keep)
                         report("snakemake", n: n, jobs: jobs, run: r + 1, outcome)
                         if outcome.ok { snakemakeRates.append(Double(n) / outcome.seconds) } else if let r = outcome.partialRate { snakemakePartial.append(r) }
                     }
@@ -164,10 +170,11 @@ enum StressBench {
         """
     }
 
-    static func runOnce(tool: String, nodes n: Int, jobs: Int, limit: Int, bound: Double, earshot: String, snakemake: String) throws -> Outcome {
+    static func runOnce(tool: String, nodes n: Int, jobs: Int, limit: Int, bound: Double, earshot: String, snakemake: String,
+                        keep: Bool) throws -> Outcome {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-stress-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        defer { if keep { print("  kept \(dir.path)") } else { try? FileManager.default.removeItem(at: dir) } }
         let command: [String]
         if tool == "earshot" {
             try experiment(nodes: n).write(to: dir.appendingPathComponent("stress.yaml"), atomically: true, encoding: .utf8)
