@@ -37,7 +37,7 @@ let package = Package(
         /// YAML experiment file → typed spec with source marks, foreach expansion, overrides, validation.
         .target(name: "EarshotSpec", dependencies: [.product(name: "Yams", package: "Yams")]),
         /// Content-addressed artifacts (deterministic HDF5), action index, hashing, fingerprints, verify, gc.
-        .target(name: "EarshotStore", dependencies: ["CHDF5", "CLibCrypto", "CCurl"]),
+        .target(name: "EarshotStore", dependencies: ["EarshotSpec", "CHDF5", "CLibCrypto", "CCurl"]),
         /// DAG, waves, node keys (SHA-256 of canonical JSON), the printable plan and `why` explanations.
         .target(name: "EarshotGraph", dependencies: ["EarshotSpec", "EarshotStore"]),
         /// Executors (local structured concurrency), the node-kind protocol, progress, run records.

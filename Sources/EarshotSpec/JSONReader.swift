@@ -1,127 +1,181 @@
-/// A strict JSON reader that keeps integers and doubles apart (`13` → `.int`, `13.0` → `.double`),
-/// which Foundation's decoders do not; used to read back canonical key JSON for `earshot why`.
+import Foundation
+
+/// A strict RFC 8259 JSON reader that keeps integers and doubles apart (`13` → `.int`, `13.0` → `.double`), which
+/// Foundation's decoders do not. It reads canonical key JSON back for `earshot why` and every action record on a
+/// re-run (once per cached node), so it parses the UTF-8 bytes directly: a string without escapes is one copy, and
+/// nothing goes through Foundation's objects. Errors name the byte offset.
 public enum JSONReader {
     public static func parse(_ text: String) throws -> Value {
-        var parser = Parser(bytes: Array(text.utf8))
-        parser.skipSpace()
-        let v = try parser.value(depth: 0)
-        parser.skipSpace()
-        guard parser.i == parser.bytes.count else { throw parser.error("trailing characters") }
-        return v
+        var text = text
+        return try text.withUTF8 { try parse(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    public static func parse(_ data: Data) throws -> Value {
+        try data.withUnsafeBytes { try parse(bytes: $0) }
+    }
+
+    public static func parse(bytes: UnsafeRawBufferPointer) throws -> Value {
+        var p = Parser(bytes: bytes)
+        p.skipSpace()
+        let value = try p.value(depth: 0)
+        p.skipSpace()
+        guard p.i == bytes.count else { throw p.error("trailing characters") }
+        return value
     }
 
     struct Parser {
-        let bytes: [UInt8]
+        let b: UnsafeRawBufferPointer
         var i = 0
-
-        init(bytes: [UInt8]) { self.bytes = bytes }
+        init(bytes: UnsafeRawBufferPointer) { b = bytes }
 
         func error(_ what: String) -> SpecError { SpecError("invalid JSON at byte \(i): \(what)", at: nil) }
 
         mutating func skipSpace() {
-            while i < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[i]) { i += 1 }
+            while i < b.count, b[i] == 0x20 || b[i] == 0x0A || b[i] == 0x0D || b[i] == 0x09 { i += 1 }
         }
 
-        mutating func literal(_ word: String, _ v: Value) throws -> Value {
-            let w = Array(word.utf8)
-            guard i + w.count <= bytes.count, Array(bytes[i..<i + w.count]) == w else { throw error("expected \(word)") }
-            i += w.count
-            return v
+        mutating func expect(_ c: UInt8) throws {
+            skipSpace()
+            guard i < b.count, b[i] == c else { throw error("expected '\(Character(Unicode.Scalar(c)))'") }
+            i += 1
         }
 
         mutating func value(depth: Int) throws -> Value {
             guard depth < 512 else { throw error("nesting too deep") }
-            guard i < bytes.count else { throw error("unexpected end") }
-            switch bytes[i] {
-            case UInt8(ascii: "n"): return try literal("null", .null)
-            case UInt8(ascii: "t"): return try literal("true", .bool(true))
-            case UInt8(ascii: "f"): return try literal("false", .bool(false))
-            case UInt8(ascii: "\""): return .string(try string())
-            case UInt8(ascii: "["):
-                i += 1
-                var out: [Value] = []
-                skipSpace()
-                if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(out) }
-                while true {
-                    skipSpace()
-                    out.append(try value(depth: depth + 1))
-                    skipSpace()
-                    guard i < bytes.count else { throw error("unterminated list") }
-                    if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                    if bytes[i] == UInt8(ascii: "]") { i += 1; return .array(out) }
-                    throw error("expected , or ]")
-                }
+            skipSpace()
+            guard i < b.count else { throw error("unexpected end") }
+            switch b[i] {
             case UInt8(ascii: "{"):
                 i += 1
                 var out: [String: Value] = [:]
                 skipSpace()
-                if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(out) }
+                if i < b.count, b[i] == UInt8(ascii: "}") { i += 1; return .object(out) }
                 while true {
                     skipSpace()
-                    guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw error("expected a key") }
-                    let k = try string()
+                    guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw error("expected a key") }
+                    let key = try string()
+                    try expect(UInt8(ascii: ":"))
+                    out[key] = try value(depth: depth + 1)
                     skipSpace()
-                    guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw error("expected :") }
+                    guard i < b.count else { throw error("unterminated object") }
                     i += 1
-                    skipSpace()
-                    out[k] = try value(depth: depth + 1)
-                    skipSpace()
-                    guard i < bytes.count else { throw error("unterminated object") }
-                    if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                    if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(out) }
-                    throw error("expected , or }")
+                    if b[i - 1] == UInt8(ascii: ",") { continue }
+                    if b[i - 1] == UInt8(ascii: "}") { return .object(out) }
+                    throw error("expected ',' or '}'")
                 }
+            case UInt8(ascii: "["):
+                i += 1
+                var out: [Value] = []
+                skipSpace()
+                if i < b.count, b[i] == UInt8(ascii: "]") { i += 1; return .array(out) }
+                while true {
+                    out.append(try value(depth: depth + 1))
+                    skipSpace()
+                    guard i < b.count else { throw error("unterminated array") }
+                    i += 1
+                    if b[i - 1] == UInt8(ascii: ",") { continue }
+                    if b[i - 1] == UInt8(ascii: "]") { return .array(out) }
+                    throw error("expected ',' or ']'")
+                }
+            case UInt8(ascii: "\""): return .string(try string())
+            case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+            case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+            case UInt8(ascii: "n"): try literal("null"); return .null
             default: return try number()
             }
         }
 
+        mutating func literal(_ word: StaticString) throws {
+            let n = word.utf8CodeUnitCount
+            guard i + n <= b.count, UnsafeRawBufferPointer(rebasing: b[i..<i + n]).elementsEqual(UnsafeRawBufferPointer(start: word.utf8Start, count: n))
+            else { throw error("expected \(word)") }
+            i += n
+        }
+
+        /// An integer (no fraction or exponent, within `Int`) or a finite double.
         mutating func number() throws -> Value {
             let start = i
             var isDouble = false
-            while i < bytes.count {
-                let c = bytes[i]
-                if c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") { isDouble = true }
-                guard (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "-") || c == UInt8(ascii: "+") || isDouble && (c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E")) else { break }
+            while i < b.count {
+                let c = b[i]
+                if c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {
+                    isDouble = true
+                } else if !((c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "-") || c == UInt8(ascii: "+")) {
+                    break
+                }
                 i += 1
             }
-            let text = String(decoding: bytes[start..<i], as: UTF8.self)
+            let text = String(decoding: UnsafeRawBufferPointer(rebasing: b[start..<i]), as: UTF8.self)
             if !isDouble, let n = Int(text) { return .int(n) }
-            guard let d = Double(text) else { throw error("bad number '\(text)'") }
+            guard !text.isEmpty, let d = Double(text), d.isFinite else { throw error("bad number '\(text)'") }
             return .double(d)
         }
 
+        /// A string at `i` (which is at its opening quote); the common case, no escapes, is one copy of the bytes.
         mutating func string() throws -> String {
             i += 1
-            var out: [UInt8] = []
-            while i < bytes.count {
-                let c = bytes[i]
+            let start = i
+            while i < b.count, b[i] != UInt8(ascii: "\""), b[i] != UInt8(ascii: "\\") {
+                guard b[i] >= 0x20 else { throw error("control character in a string") }
+                i += 1
+            }
+            guard i < b.count else { throw error("unterminated string") }
+            if b[i] == UInt8(ascii: "\"") {
+                defer { i += 1 }
+                return String(decoding: UnsafeRawBufferPointer(rebasing: b[start..<i]), as: UTF8.self)
+            }
+            var out = Array(UnsafeRawBufferPointer(rebasing: b[start..<i]))
+            while i < b.count {
+                // A run of plain bytes is copied at once.
+                let run = i
+                while i < b.count, b[i] != UInt8(ascii: "\""), b[i] != UInt8(ascii: "\\"), b[i] >= 0x20 { i += 1 }
+                if i > run { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[run..<i])) }
+                guard i < b.count else { break }
+                let c = b[i]
                 i += 1
                 if c == UInt8(ascii: "\"") { return String(decoding: out, as: UTF8.self) }
-                guard c == UInt8(ascii: "\\") else { out.append(c); continue }
-                guard i < bytes.count else { break }
-                let e = bytes[i]
+                guard c == UInt8(ascii: "\\") else { throw error("control character in a string") }
+                guard i < b.count else { break }
+                let e = b[i]
                 i += 1
                 switch e {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
                 case UInt8(ascii: "n"): out.append(0x0A)
                 case UInt8(ascii: "t"): out.append(0x09)
                 case UInt8(ascii: "r"): out.append(0x0D)
                 case UInt8(ascii: "b"): out.append(0x08)
                 case UInt8(ascii: "f"): out.append(0x0C)
                 case UInt8(ascii: "u"):
-                    guard i + 4 <= bytes.count, var code = UInt32(String(decoding: bytes[i..<i + 4], as: UTF8.self), radix: 16) else {
-                        throw error("bad \\u escape")
-                    }
-                    i += 4
-                    if (0xD800..<0xDC00).contains(code), i + 6 <= bytes.count, bytes[i] == UInt8(ascii: "\\"),
-                       let low = UInt32(String(decoding: bytes[i + 2..<i + 6], as: UTF8.self), radix: 16) {
+                    var code = try hex4()
+                    if (0xD800..<0xDC00).contains(code) {
+                        guard i + 1 < b.count, b[i] == UInt8(ascii: "\\"), b[i + 1] == UInt8(ascii: "u") else { throw error("lone surrogate") }
+                        i += 2
+                        let low = try hex4()
+                        guard (0xDC00..<0xE000).contains(low) else { throw error("bad surrogate pair") }
                         code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                        i += 6
                     }
-                    out.append(contentsOf: Array(String(Character(Unicode.Scalar(code) ?? "\u{FFFD}")).utf8))
-                default: out.append(e)
+                    guard let scalar = Unicode.Scalar(code) else { throw error("bad \\u escape") }
+                    out.append(contentsOf: Array(String(Character(scalar)).utf8))
+                default: throw error("bad escape")
                 }
             }
             throw error("unterminated string")
+        }
+
+        mutating func hex4() throws -> UInt32 {
+            guard i + 4 <= b.count else { throw error("bad \\u escape") }
+            var v: UInt32 = 0
+            for _ in 0..<4 {
+                let c = b[i]
+                i += 1
+                switch c {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): v = v << 4 | UInt32(c - 0x30)
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): v = v << 4 | UInt32(c - 0x57)
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): v = v << 4 | UInt32(c - 0x37)
+                default: throw error("bad \\u escape")
+                }
+            }
+            return v
         }
     }
 }

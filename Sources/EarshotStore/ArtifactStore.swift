@@ -1,3 +1,4 @@
+import EarshotSpec
 import Foundation
 import Synchronization
 #if canImport(Glibc)
@@ -285,37 +286,51 @@ public struct ActionRecord: Codable, Sendable, Equatable {
 }
 
 extension ActionRecord {
-    /// Decodes a record written by `ArtifactStore.record`. Hand-written over `RecordJSON` because it runs once per
-    /// cached node on every re-run (`JSONDecoder` is several times slower on Linux, `JSONSerialization` 3–4×).
+    /// Decodes a record written by `ArtifactStore.record`. Read with `JSONReader` (bytes straight to values) because it
+    /// runs once per cached node on every re-run: `JSONDecoder` is several times slower on Linux, `JSONSerialization`
+    /// 3–4×.
     public static func decode(_ data: Data) throws -> ActionRecord {
-        guard case .object(let o) = try RecordJSON.parse(data) else {
+        guard case .object(let o) = try JSONReader.parse(data) else {
             throw StoreError.artifact("action record is not a JSON object")
         }
-        func str(_ k: String, _ d: [String: JSONNode] = o) throws -> String {
-            guard let v = d[k]?.string else { throw StoreError.artifact("action record lacks '\(k)'") }
+        func str(_ k: String, _ d: [String: Value] = o) throws -> String {
+            guard case .string(let v)? = d[k] else { throw StoreError.artifact("action record lacks '\(k)'") }
             return v
         }
-        func digest(_ k: String, _ d: [String: JSONNode] = o) throws -> Digest {
+        func digest(_ k: String, _ d: [String: Value] = o) throws -> Digest {
             guard let v = Digest(hex: try str(k, d)) else { throw StoreError.artifact("action record has a malformed '\(k)'") }
             return v
         }
-        func number(_ k: String, _ d: [String: JSONNode]) -> Double { d[k]?.number ?? 0 }
-        func object(_ d: JSONNode) throws -> OutputObject {
-            guard let d = d.object else { throw StoreError.artifact("action record has a malformed output") }
-            let bytes = number("bytes", d)
+        func number(_ k: String, _ d: [String: Value]) -> Double {
+            switch d[k] {
+            case .int(let n)?: Double(n)
+            case .double(let x)?: x
+            default: 0
+            }
+        }
+        func object(_ d: Value) throws -> OutputObject {
+            guard case .object(let d) = d else { throw StoreError.artifact("action record has a malformed output") }
+            let bytes: Int = if case .int(let n)? = d["bytes"] { n } else { 0 }
             return OutputObject(object: try digest("object", d), content: try digest("content", d), ext: try str("ext", d),
-                                type: try str("type", d), bytes: bytes.magnitude < 9e18 ? Int(bytes) : 0)
+                                type: try str("type", d), bytes: bytes)
         }
         var outputs: [String: OutputObject] = [:]
-        for (k, v) in o["outputs"]?.object ?? [:] { outputs[k] = try object(v) }
-        let attachments = try o["attachments"]?.array?.map { try object($0) }
+        if case .object(let o)? = o["outputs"] { for (k, v) in o { outputs[k] = try object(v) } }
+        var attachments: [OutputObject]?
+        if case .array(let a)? = o["attachments"] { attachments = try a.map { try object($0) } }
         var sources: [String: [String]] = [:]
-        for (k, v) in o["inputSources"]?.object ?? [:] { sources[k] = v.array?.compactMap(\.string) ?? [] }
+        if case .object(let o)? = o["inputSources"] {
+            for (k, v) in o {
+                guard case .array(let names) = v else { continue }
+                sources[k] = names.compactMap { if case .string(let s) = $0 { s } else { nil } }
+            }
+        }
         // JSONEncoder's default date strategy: seconds since 2001-01-01.
         let created = Date(timeIntervalSinceReferenceDate: number("createdAt", o))
+        let producer: String = if case .string(let p)? = o["producer"] { p } else { "" }
         return ActionRecord(key: try digest("key"), experiment: try str("experiment"), node: try str("node"), kind: try str("kind"),
                             outputs: outputs, attachments: attachments, keyInputs: try str("keyInputs"), inputSources: sources,
-                            createdAt: created, seconds: number("seconds", o), producer: o["producer"]?.string ?? "")
+                            createdAt: created, seconds: number("seconds", o), producer: producer)
     }
 
     /// Outputs and attachments: every object this result needs.

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import EarshotStore
 
-/// Action records are written with `JSONEncoder` and read back by the hand-written `RecordJSON` decoder (the
+/// Action records are written with `JSONEncoder` and read back through `JSONReader` by a hand-written decoder (the
 /// re-run's hot path): what is written must come back equal, whatever the strings hold, and a damaged record must
 /// be an error, never a crash or a silently different record.
 @Suite struct ActionRecordCodingTests {
