@@ -139,7 +139,7 @@ public struct InProcessDispatcher: NodeDispatcher {
                 let object = try store.putObject(ext: "h5") { try ArtifactFile.write(artifact, to: $0) }
                 store.rememberProvenance(of: object, key: key)
                 let size = (try? FileManager.default.attributesOfItem(atPath: store.objectURL(object).path)[.size] as? Int) ?? 0
-                published[name] = OutputObject(object: object, content: content, type: type, bytes: size ?? 0)
+                published[name] = OutputObject(object: object, content: content, type: type, bytes: size)
             }
             try Task.checkCancellation()
             let record = ActionRecord(key: key, experiment: run.graph.experiment, node: node.id, kind: node.signature.name,

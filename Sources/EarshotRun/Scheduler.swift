@@ -8,8 +8,8 @@ import Foundation
 ///
 /// Resolving (key extras, key, record lookup and verification) reads files and never starts a node, so the nodes
 /// ready at one moment are resolved together on every core (`resolveBatch`); a miss that finds no free slot waits,
-/// resolved, in a queue. Ready nodes start in topological (file) order. The first failure cancels the running nodes and starts no more,
-/// unless `keepGoing`, in which case only the failed node's downstream is skipped. Cancelling the calling task
+/// resolved, in a queue. Ready nodes start in topological (file) order. The first failure cancels the running nodes
+/// and starts no more, unless `keepGoing`, in which case only the failed node's downstream is skipped. Cancelling the calling task
 /// (Ctrl-C) cancels every node. The scheduler writes the node reports, the experiment's latest keys (for `why`) and
 /// the run record.
 public struct Scheduler: Sendable {
@@ -177,18 +177,17 @@ public struct Scheduler: Sendable {
     func resolveBatch(_ batch: [Int], resolver: KeyResolver,
                       upstream: [String: [String: OutputObject]]) async -> [Result<KeyResolution, any Error>] {
         let nodes = batch.map { run.graph.nodes[$0] }
-        if nodes.count == 1 {
-            do { return [.success(try await resolver.resolve(nodes[0], upstream: upstream))] } catch { return [.failure(error)] }
+        @Sendable func resolve(_ k: Int) async -> Result<KeyResolution, any Error> {
+            do { return .success(try await resolver.resolve(nodes[k], upstream: upstream)) } catch { return .failure(error) }
         }
+        if nodes.count == 1 { return [await resolve(0)] }  // no task for a lone node
         let width = min(nodes.count, max(1, ProcessInfo.processInfo.activeProcessorCount))
         var results = [Result<KeyResolution, any Error>?](repeating: nil, count: nodes.count)
         await withTaskGroup(of: [(Int, Result<KeyResolution, any Error>)].self) { group in
             for lane in 0..<width {
                 group.addTask {
                     var out: [(Int, Result<KeyResolution, any Error>)] = []
-                    for k in stride(from: lane, to: nodes.count, by: width) {
-                        do { out.append((k, .success(try await resolver.resolve(nodes[k], upstream: upstream)))) } catch { out.append((k, .failure(error))) }
-                    }
+                    for k in stride(from: lane, to: nodes.count, by: width) { out.append((k, await resolve(k))) }
                     return out
                 }
             }

@@ -57,23 +57,25 @@ extension ArtifactStore {
     /// process has to open the object to check a record that names it).
     public func rememberProvenance(of object: Digest, key: Digest) {
         verified.setProvenance(key.hex, of: object)
-        fingerprints.remember(fact: "provenance:\(object.hex)", key)
+        fingerprints.remember(fact: Self.provenanceFact(object), key)
     }
+
+    /// The fingerprint-table fact naming an object's provenance.
+    static func provenanceFact(_ object: Digest) -> String { "provenance:\(object.hex)" }
 
     /// The `earshot.key` attribute of an HDF5 object in the store (nil when absent or unreadable). Call it on a
     /// verified object only: the attribute is then a function of the object's name, remembered in this process and
     /// as a fact of the fingerprint table (`provenance:<object>`), so a later process need not open the file.
     func provenanceKey(of object: Digest) -> String? {
         if let known = verified.provenance(of: object) { return known }
-        let fact = "provenance:\(object.hex)"
-        if let key = fingerprints.fact(fact)?.hex {
+        if let key = fingerprints.fact(Self.provenanceFact(object))?.hex {
             verified.setProvenance(key, of: object)
             return key
         }
         guard case .string(let key)?? = try? ArtifactFile.readAttribute(Artifact.Provenance.key, from: objectURL(object, ext: "h5"))
         else { return nil }
         verified.setProvenance(key, of: object)
-        if let digest = Digest(hex: key), digest.hex == key { fingerprints.remember(fact: fact, digest) }
+        if let digest = Digest(hex: key) { fingerprints.remember(fact: Self.provenanceFact(object), digest) }
         return key
     }
 }

@@ -120,7 +120,7 @@ public struct ArtifactStore: Sendable {
         let path = objectURL(digest, ext: ext).path
         guard let stamp = FileStamp(path: path) else { return .missing }
         if verified.contains(path, stamp) { return .ok }
-        guard let actual = try? fingerprints.hash(path: path) else { return .missing }
+        guard let actual = try? fingerprints.hash(path: path, stamp: stamp) else { return .missing }
         guard actual == digest else { return .corrupt(actual: actual) }
         verified.insert(path, stamp)
         return .ok

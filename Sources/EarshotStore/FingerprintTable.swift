@@ -68,10 +68,15 @@ public final class FingerprintTable: @unchecked Sendable {
 
     /// `hash(fileAt:)` for an absolute, already normalised path (no `URL` work: listings name thousands of files).
     public func hash(path: String) throws -> Digest {
-        guard let stamp = Self.stamp(path) else {
+        guard let stamp = FileStamp(path: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "not a regular file" : "no such file"
             throw StoreError.io(path: path, message: "cannot fingerprint: \(reason)")
         }
+        return try hash(path: path, stamp: stamp)
+    }
+
+    /// `hash(path:)` for a file whose stamp the caller has just taken.
+    func hash(path: String, stamp: FileStamp) throws -> Digest {
         let shard = Self.shard(of: path)
         ensureLoaded(shard)
         let cached: Entry? = lock.withLock { shards[shard]?[path] }
@@ -84,7 +89,7 @@ public final class FingerprintTable: @unchecked Sendable {
         lock.withLock {
             hashedFiles += 1
             // A file that changed while it was read keeps no entry: the bytes hashed may be a mix.
-            guard Self.stamp(path) == stamp else { return }
+            guard FileStamp(path: path) == stamp else { return }
             let entry = Entry(digest: digest, stamp: stamp, recorded: recorded)
             shards[shard, default: [:]][path] = entry
             dirty[shard, default: [:]][path] = entry
@@ -112,15 +117,6 @@ public final class FingerprintTable: @unchecked Sendable {
             shards[shard, default: [:]][name] = entry
             dirty[shard, default: [:]][name] = entry
         }
-    }
-
-    /// (inode, size, mtime, ctime) of a regular file, by `stat(2)`.
-    static func stamp(_ path: String) -> FileStamp? {
-        var st = stat()
-        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
-        return FileStamp(inode: UInt64(st.st_ino), size: Int64(st.st_size),
-                         mtime: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
-                         ctime: Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec))
     }
 
     /// Writes new entries to disk (see "Persistence"). Cheap when nothing is new.
@@ -183,7 +179,6 @@ public final class FingerprintTable: @unchecked Sendable {
             var bad: [Int] = []
             var lineNumber = 0
             var start = 0
-            let header = UnsafeRawBufferPointer(start: Self.headerBytes.utf8Start, count: Self.headerBytes.utf8CodeUnitCount)
             while start < all.count {
                 var end = start
                 while end < all.count, all[end] != 0x0A { end += 1 }
@@ -191,7 +186,7 @@ public final class FingerprintTable: @unchecked Sendable {
                 let line = UnsafeRawBufferPointer(rebasing: all[start..<end])
                 start = end + 1
                 if lineNumber == 1 {
-                    guard line.elementsEqual(header) else { return ([:], [], true) }
+                    guard line.elementsEqual(Self.header.utf8) else { return ([:], [], true) }
                     continue
                 }
                 if line.isEmpty { continue }
@@ -243,7 +238,6 @@ public final class FingerprintTable: @unchecked Sendable {
     /// v2 rows start with a check: the first 16 hex digits of the SHA-256 of the rest of the row, so a flipped
     /// digit anywhere in a row (the file's digest included) discards that row instead of being trusted.
     static let header = "earshot-fingerprints-v2"
-    static let headerBytes: StaticString = "earshot-fingerprints-v2"
 
     static func check(_ body: some Collection<UInt8>) -> String { String(SHA256.hash(body).hex.prefix(16)) }
 

@@ -175,7 +175,7 @@ public struct StoreMaintenance: Sendable {
             for out in action.allObjects { referenced.insert(out.object) }
         }
         for (digest, _, url) in store.allObjects() where !referenced.contains(digest) {
-            report.bytes += (try? fm.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0 ?? 0
+            report.bytes += (try? fm.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
             if (try? fm.removeItem(at: url)) != nil { report.objects += 1 }
         }
         report.temporary += collectTemporaries(age: temporaryAge)
